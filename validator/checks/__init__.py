@@ -1,0 +1,1 @@
+"""The checks: each module yields :class:`~validator.results.CheckResult` values, never prints."""

@@ -1,0 +1,284 @@
+"""Table structure checks, by introspection of the schema under test.
+
+One check per table (it exists), per declared column (every rule the spec
+gives for it), per composite primary key and per unique key. Rules the spec
+leaves out are not checked.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+
+from .. import database, sqltext
+from ..errors import Location
+from ..loader import SourceMap
+from ..model import ColumnRule, ExpressionDefault, KeyRule, LiteralDefault, Spec, TableRule
+from ..results import CheckResult, Finding
+
+_ACTIONS = {
+    "CASCADE": "cascade",
+    "SET NULL": "set_null",
+    "SET DEFAULT": "set_default",
+    "RESTRICT": "restrict",
+    "NO ACTION": "no_action",
+}
+
+
+def check(spec: Spec, connection: sqlite3.Connection) -> Iterator[CheckResult]:
+    """Every table check the spec declares, in spec order."""
+    for rule in spec.tables:
+        table = database.introspect(connection, rule.name)
+        yield from _TableChecker(spec.source, rule, table, connection).run()
+
+
+def _result(check_id: str, title: str, location: Location, findings: list[Finding]) -> CheckResult:
+    return CheckResult(
+        section="tables",
+        id=check_id,
+        title=title,
+        outcome="fail" if findings else "pass",
+        location=location,
+        findings=tuple(findings),
+    )
+
+
+class _TableChecker:
+    def __init__(
+        self,
+        source: SourceMap,
+        rule: TableRule,
+        table: database.Table | None,
+        connection: sqlite3.Connection,
+    ) -> None:
+        self.source = source
+        self.rule = rule
+        self.table = table
+        self.connection = connection
+
+    def at(self, *path: str | int) -> Location:
+        return self.source.at(("tables", self.rule.name, *path))
+
+    def missing(self, location: Location) -> list[Finding]:
+        return [Finding(location, f"table {self.rule.name}", "no such table")]
+
+    def run(self) -> Iterator[CheckResult]:
+        rule = self.rule
+        yield _result(
+            f"table-{rule.name}",
+            f"table {rule.name} exists",
+            rule.location,
+            [] if self.table else self.missing(rule.location),
+        )
+        for column in rule.columns:
+            yield _result(
+                f"table-{rule.name}.{column.name}",
+                f"column {rule.name}.{column.name}: {_describe(column)}",
+                column.location,
+                self.column(column),
+            )
+        if rule.primary_key:
+            yield self.key(rule.primary_key, primary=True)
+        for key in rule.unique:
+            yield self.key(key, primary=False)
+
+    # -- columns ----------------------------------------------------------
+
+    def column(self, rule: ColumnRule) -> list[Finding]:
+        if self.table is None:
+            return self.missing(rule.location)
+        found = self.table.column(rule.name)
+        if found is None:
+            names = ", ".join(c.name for c in self.table.columns)
+            return [Finding(rule.location, f"column {rule.name}", f"none (columns: {names})")]
+        base = ("columns", rule.name)
+        findings: list[Finding] = []
+
+        def compare(attribute: str, expected: str, actual: str, same: bool) -> None:
+            if not same:
+                findings.append(Finding(self.at(*base, attribute), expected, actual))
+
+        if rule.type is not None:
+            compare(
+                "type",
+                f"type {rule.type or '(none)'}",
+                f"type {found.type or '(none)'}",
+                rule.type.upper().split() == found.type.upper().split(),
+            )
+        if rule.not_null is not None:
+            compare(
+                "not_null",
+                _flag("NOT NULL", rule.not_null),
+                _flag("NOT NULL", found.not_null),
+                rule.not_null == found.not_null,
+            )
+        if rule.primary_key is not None:
+            is_key = found.primary_key > 0
+            compare(
+                "primary_key",
+                _flag("PRIMARY KEY", rule.primary_key),
+                _flag("PRIMARY KEY", is_key),
+                rule.primary_key == is_key,
+            )
+        if rule.unique is not None:
+            is_unique = self.is_unique((found.name,))
+            compare(
+                "unique",
+                _flag("UNIQUE", rule.unique),
+                _flag("UNIQUE", is_unique),
+                rule.unique == is_unique,
+            )
+        if rule.default is not None:
+            same, shown = _default_matches(rule.default, found.default)
+            compare("default", f"default {_show_default(rule.default)}", f"default {shown}", same)
+        findings.extend(self.foreign_key(rule))
+        return findings
+
+    def foreign_key(self, rule: ColumnRule) -> list[Finding]:
+        if rule.references is None and rule.on_delete is None and rule.on_update is None:
+            return []
+        assert self.table is not None
+        base = ("columns", rule.name)
+        keys = [
+            fk for fk in self.table.foreign_keys if fk.column.casefold() == rule.name.casefold()
+        ]
+        if rule.references is not None:
+            target = rule.references
+            wanted = f"REFERENCES {target.table}({target.column})"
+            matching = [
+                fk
+                for fk in keys
+                if fk.table.casefold() == target.table.casefold()
+                and (self.target_column(fk) or "").casefold() == target.column.casefold()
+            ]
+            if not matching:
+                shown = ", ".join(f"REFERENCES {fk.table}({self.target_column(fk)})" for fk in keys)
+                return [Finding(self.at(*base, "references"), wanted, shown or "no foreign key")]
+            keys = matching
+        if not keys:
+            where = self.at(*base, "on_delete" if rule.on_delete else "on_update")
+            return [Finding(where, "a foreign key", "no foreign key")]
+        findings = []
+        for attribute, expected in (("on_delete", rule.on_delete), ("on_update", rule.on_update)):
+            if expected is None:
+                continue
+            found = {
+                _ACTIONS.get(getattr(fk, attribute).upper(), getattr(fk, attribute)) for fk in keys
+            }
+            if expected not in found:
+                label = attribute.replace("_", " ").upper()
+                findings.append(
+                    Finding(
+                        self.at(*base, attribute),
+                        f"{label} {_action(expected)}",
+                        ", ".join(f"{label} {_action(action)}" for action in sorted(found)),
+                    )
+                )
+        return findings
+
+    def target_column(self, fk: database.ForeignKey) -> str | None:
+        if fk.target is not None:
+            return fk.target
+        referenced = database.introspect(self.connection, fk.table)
+        key = referenced.primary_key if referenced else ()
+        return key[0] if len(key) == 1 else None
+
+    # -- keys -------------------------------------------------------------
+
+    def is_unique(self, columns: tuple[str, ...]) -> bool:
+        assert self.table is not None
+        wanted = {c.casefold() for c in columns}
+        if {c.casefold() for c in self.table.primary_key} == wanted:
+            return True
+        return any(
+            index.unique
+            and not index.partial
+            and None not in index.columns
+            and {str(c).casefold() for c in index.columns} == wanted
+            for index in self.table.indexes
+        )
+
+    def key(self, key: KeyRule, *, primary: bool) -> CheckResult:
+        rule = self.rule
+        listed = ", ".join(key.columns)
+        kind = "PRIMARY KEY" if primary else "UNIQUE"
+        check_id = (
+            f"table-{rule.name}.{'primary_key' if primary else 'unique'}({','.join(key.columns)})"
+        )
+        title = f"table {rule.name} has {kind} ({listed})"
+        if self.table is None:
+            return _result(check_id, title, key.location, self.missing(key.location))
+        if primary:
+            found_key = self.table.primary_key
+            held = {c.casefold() for c in found_key} == {c.casefold() for c in key.columns}
+            shown = f"PRIMARY KEY ({', '.join(found_key)})" if found_key else "no primary key"
+        else:
+            held = self.is_unique(key.columns)
+            shown = "no unique index on exactly these columns"
+        findings = [] if held else [Finding(key.location, f"{kind} ({listed})", shown)]
+        return _result(check_id, title, key.location, findings)
+
+
+def _flag(label: str, value: bool) -> str:
+    return label if value else {"NOT NULL": "NULL allowed"}.get(label, f"not {label}")
+
+
+def _action(action: str) -> str:
+    return action.replace("_", " ").upper()
+
+
+def _show_default(default: LiteralDefault | ExpressionDefault) -> str:
+    if isinstance(default, ExpressionDefault):
+        return f"({default.sql})"
+    value = default.value
+    if value is None:
+        return "none"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return str(value)
+
+
+def _default_matches(
+    expected: LiteralDefault | ExpressionDefault, found: str | None
+) -> tuple[bool, str]:
+    """Whether the declared default ``found`` (SQL text) is ``expected``."""
+    shown = "none" if found is None else found
+    if isinstance(expected, ExpressionDefault):
+        same = found is not None and sqltext.normalize_expression(
+            expected.sql
+        ) == sqltext.normalize_expression(found)
+        return same, shown
+    if found is None:
+        return expected.value is None, shown
+    is_literal, value = sqltext.literal(found)
+    wanted = expected.value
+    if isinstance(wanted, bool):
+        wanted = int(wanted)
+    if not is_literal:
+        return False, f"({found})"
+    if isinstance(wanted, str) != isinstance(value, str):
+        return False, shown
+    return value == wanted, shown
+
+
+def _describe(rule: ColumnRule) -> str:
+    parts = []
+    if rule.type is not None:
+        parts.append(rule.type or "(no type)")
+    if rule.primary_key is not None:
+        parts.append(_flag("PRIMARY KEY", rule.primary_key))
+    if rule.not_null is not None:
+        parts.append(_flag("NOT NULL", rule.not_null))
+    if rule.unique is not None:
+        parts.append(_flag("UNIQUE", rule.unique))
+    if rule.default is not None:
+        parts.append(f"DEFAULT {_show_default(rule.default)}")
+    if rule.references is not None:
+        parts.append(f"REFERENCES {rule.references.table}({rule.references.column})")
+    if rule.on_delete is not None:
+        parts.append(f"ON DELETE {_action(rule.on_delete)}")
+    if rule.on_update is not None:
+        parts.append(f"ON UPDATE {_action(rule.on_update)}")
+    return " ".join(parts) or "exists"

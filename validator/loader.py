@@ -1,0 +1,280 @@
+"""YAML text -> plain data plus the source position of every node.
+
+The loader is deliberately strict, because a spec is a contract and a typo in
+it must not silently change what is checked:
+
+* scalars resolve as in YAML 1.2's core schema, so ``on``, ``no``, ``0755``,
+  ``12:30`` and ``2024-01-02`` stay strings;
+* duplicate keys, non-string keys, anchors and aliases, tags other than the
+  core ones and more than one document are refused;
+* nesting deeper than :data:`MAX_DEPTH` and files over :data:`MAX_BYTES` are
+  refused, and the text must be UTF-8 (a BOM is accepted).
+
+Parsing is event based (libyaml when available) so that the tree is built by
+this module alone, with positions recorded on the way.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Location, SpecError
+
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 64
+
+Path_ = tuple[str | int, ...]
+"""A path into the loaded data: mapping keys and sequence indexes."""
+
+# libyaml's event parser when PyYAML was built with it, else the pure-Python one.
+_Parser: Any = getattr(yaml, "CParser", None) or yaml.Loader
+
+_CORE = "tag:yaml.org,2002:"
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT10 = re.compile(r"^[-+]?[0-9]+$")
+_INT8 = re.compile(r"^0o[0-7]+$")
+_INT16 = re.compile(r"^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
+_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
+
+
+@dataclass
+class SourceMap:
+    """Where each value (and each mapping key) of a document starts."""
+
+    file: str
+    values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    literal_blocks: set[Path_] = field(default_factory=set)
+    """Paths of ``|`` block scalars, whose text starts on the line after the mark."""
+    lines: list[str] = field(default_factory=list)
+
+    def text_line(self, path: Path_, offset: int) -> Location:
+        """The location of line ``offset`` (0-based) inside the string at ``path``."""
+        start = self.at(path)
+        if path not in self.literal_blocks:
+            if offset == 0:
+                return start
+            offset -= 1
+        line = start.line + 1 + offset
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return Location(self.file, line, len(text) - len(text.lstrip()) + 1)
+
+    def at(self, path: Path_, *, key: bool = False) -> Location:
+        """The location of ``path``, or of its nearest recorded ancestor."""
+        table = self.keys if key else self.values
+        probe = tuple(path)
+        while True:
+            where = table.get(probe)
+            if where is None and key:
+                where = self.values.get(probe)
+            if where is not None:
+                return Location(self.file, where[0], where[1])
+            if not probe:
+                return Location(self.file, 1, 1)
+            probe = probe[:-1]
+
+
+@dataclass(frozen=True)
+class Document:
+    """A loaded YAML document: plain data and where each part of it came from."""
+
+    data: Any
+    source: SourceMap
+
+
+def resolve_plain(text: str) -> Any:
+    """Resolve an untagged plain scalar by YAML 1.2's core schema."""
+    if _NULL.match(text):
+        return None
+    if text in _BOOL:
+        return _BOOL[text]
+    if _INT10.match(text):
+        return int(text)
+    if _INT8.match(text):
+        return int(text[2:], 8)
+    if _INT16.match(text):
+        return int(text[2:], 16)
+    if _FLOAT.match(text):
+        return float(text)
+    if _INF.match(text):
+        return -math.inf if text.startswith("-") else math.inf
+    if _NAN.match(text):
+        return math.nan
+    return text
+
+
+def read_text(path: Path, name: str) -> str:
+    """Read a spec file as UTF-8, refusing what is too big or not text."""
+    where = Location(name)
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise SpecError.at(where, "no such file") from None
+    except IsADirectoryError:
+        raise SpecError.at(where, "is a directory, expected a spec file") from None
+    except OSError as exc:
+        raise SpecError.at(where, f"cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_BYTES:
+        raise SpecError.at(where, f"file is larger than {MAX_BYTES} bytes")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SpecError.at(
+            Location(name, line, column), f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})"
+        ) from None
+
+
+def load_text(text: str, name: str) -> Document:
+    """Parse one YAML document from ``text``; ``name`` is used in locations."""
+    source = SourceMap(name, lines=text.splitlines())
+    parser = _Parser(text)
+    try:
+        data = _Builder(parser, source).document()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Location(name, mark.line + 1, mark.column + 1) if mark else Location(name)
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise SpecError.at(where, f"invalid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise SpecError.at(Location(name), f"invalid YAML: {exc}") from None
+    finally:
+        parser.dispose()
+    return Document(data, source)
+
+
+def load_file(path: Path, name: str | None = None) -> Document:
+    """Read and parse the spec at ``path``; ``name`` defaults to the path as given."""
+    display = name if name is not None else str(path)
+    return load_text(read_text(path, display), display)
+
+
+_TAGGED: dict[str, type | tuple[type, ...]] = {
+    "int": int,
+    "float": (int, float),
+    "bool": bool,
+    "null": type(None),
+}
+
+
+def _fits(value: Any, kind: str) -> bool:
+    """Whether a resolved scalar is of the core type ``kind`` (a bool is no number)."""
+    return isinstance(value, _TAGGED[kind]) and (kind == "bool") == isinstance(value, bool)
+
+
+def _position(event: Any) -> tuple[int, int]:
+    """1-based (line, column) where ``event`` starts."""
+    mark = event.start_mark
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+def _short(tag: str) -> str:
+    return "!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag
+
+
+class _Builder:
+    """Builds plain Python data from parser events, recording positions."""
+
+    def __init__(self, parser: Any, source: SourceMap) -> None:
+        self._parser = parser
+        self._source = source
+
+    def _where(self, event: Any) -> Location:
+        return Location(self._source.file, *_position(event))
+
+    def _fail(self, event: Any, message: str) -> SpecError:
+        return SpecError.at(self._where(event), message)
+
+    def document(self) -> Any:
+        parser = self._parser
+        parser.get_event()  # StreamStart
+        if parser.check_event(yaml.StreamEndEvent):
+            return None
+        parser.get_event()  # DocumentStart
+        data = self._node((), 1)
+        parser.get_event()  # DocumentEnd
+        if not parser.check_event(yaml.StreamEndEvent):
+            event = parser.get_event()
+            raise self._fail(event, "more than one YAML document; a spec is a single document")
+        return data
+
+    def _node(self, path: Path_, depth: int) -> Any:
+        event = self._parser.get_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise self._fail(event, f"aliases are not allowed in a spec (*{event.anchor})")
+        if getattr(event, "anchor", None):
+            raise self._fail(event, f"anchors are not allowed in a spec (&{event.anchor})")
+        if depth > MAX_DEPTH:
+            raise self._fail(event, f"nesting deeper than {MAX_DEPTH} levels")
+        self._source.values[path] = _position(event)
+        if isinstance(event, yaml.ScalarEvent):
+            if event.style == "|":
+                self._source.literal_blocks.add(path)
+            return self._scalar(event)
+        if isinstance(event, yaml.SequenceStartEvent):
+            self._check_tag(event, "seq")
+            return list(self._sequence(path, depth))
+        if isinstance(event, yaml.MappingStartEvent):
+            self._check_tag(event, "map")
+            return self._mapping(path, depth)
+        raise self._fail(event, "unexpected YAML event")  # pragma: no cover
+
+    def _check_tag(self, event: Any, kind: str) -> None:
+        tag = event.tag
+        if tag is not None and tag not in ("!", _CORE + kind):
+            raise self._fail(event, f"tag {_short(tag)} is not allowed in a spec")
+
+    def _scalar(self, event: Any) -> Any:
+        tag = event.tag
+        plain = event.implicit[0] and event.style is None
+        if tag in (None, "!"):
+            return resolve_plain(event.value) if plain else event.value
+        if tag == _CORE + "str":
+            return event.value
+        if tag in (_CORE + "int", _CORE + "float", _CORE + "bool", _CORE + "null"):
+            value = resolve_plain(event.value)
+            kind = tag[len(_CORE) :]
+            if not _fits(value, kind):
+                raise self._fail(event, f"{event.value!r} is not a valid !!{kind}")
+            return float(value) if kind == "float" else value
+        raise self._fail(event, f"tag {_short(tag)} is not allowed in a spec")
+
+    def _sequence(self, path: Path_, depth: int) -> Iterator[Any]:
+        index = 0
+        while not self._parser.check_event(yaml.SequenceEndEvent):
+            yield self._node((*path, index), depth + 1)
+            index += 1
+        self._parser.get_event()
+
+    def _mapping(self, path: Path_, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        parser = self._parser
+        while not parser.check_event(yaml.MappingEndEvent):
+            event = parser.peek_event()
+            if not isinstance(event, yaml.ScalarEvent):
+                raise self._fail(event, "mapping keys must be plain strings")
+            key = self._node((*path, "\0key"), depth + 1)
+            if not isinstance(key, str):
+                raise self._fail(event, f"mapping key {event.value!r} must be a string")
+            child = (*path, key)
+            where = _position(event)
+            if key in result:
+                first = self._source.keys[child]
+                raise self._fail(event, f"duplicate key {key!r} (first defined at line {first[0]})")
+            self._source.keys[child] = where
+            result[key] = self._node(child, depth + 1)
+        parser.get_event()
+        self._source.values.pop((*path, "\0key"), None)
+        return result

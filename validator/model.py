@@ -1,0 +1,426 @@
+"""The spec as frozen dataclasses: the only place raw dicts become types.
+
+:func:`build` expects data that already satisfies the spec format (see
+:mod:`validator.validate`); cross-references are checked afterwards by
+:mod:`validator.semantics`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from . import sqltext
+from .errors import Location
+from .loader import Document, Path_, SourceMap
+
+ErrorKind = Literal[
+    "foreign_key", "unique", "primary_key", "check", "not_null", "trigger", "constraint"
+]
+FkAction = Literal["cascade", "set_null", "set_default", "restrict", "no_action"]
+
+
+@dataclass(frozen=True)
+class LiteralDefault:
+    """An expected literal column default (``None``: no default)."""
+
+    value: str | int | float | bool | None
+
+
+@dataclass(frozen=True)
+class ExpressionDefault:
+    """An expected column default given as SQL, compared as normalised text."""
+
+    sql: str
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    table: str
+    column: str
+
+
+@dataclass(frozen=True)
+class ColumnRule:
+    """What the spec requires of one column; ``None`` fields are not checked."""
+
+    name: str
+    location: Location
+    type: str | None = None
+    not_null: bool | None = None
+    primary_key: bool | None = None
+    unique: bool | None = None
+    default: LiteralDefault | ExpressionDefault | None = None
+    references: ForeignKey | None = None
+    on_delete: FkAction | None = None
+    on_update: FkAction | None = None
+
+
+@dataclass(frozen=True)
+class KeyRule:
+    """A composite primary or unique key: a set of columns."""
+
+    columns: tuple[str, ...]
+    location: Location
+
+
+@dataclass(frozen=True)
+class TableRule:
+    name: str
+    location: Location
+    columns: tuple[ColumnRule, ...]
+    primary_key: KeyRule | None
+    unique: tuple[KeyRule, ...]
+
+
+@dataclass(frozen=True)
+class Sql:
+    """One SQL statement from the spec and where it starts."""
+
+    text: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class Returns:
+    kind: Literal["one", "many"]
+    query: Sql
+    nest: tuple[tuple[str, Returns], ...] = ()
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    location: Location
+    params: tuple[str, ...]
+    defaults: Mapping[str, Any]
+    statements: tuple[Sql, ...]
+    returns: Returns | None
+
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        return self.params + tuple(name for name in self.defaults if name not in self.params)
+
+    def all_sql(self) -> list[Sql]:
+        found = list(self.statements)
+        pending = [self.returns] if self.returns else []
+        while pending:
+            current = pending.pop()
+            found.append(current.query)
+            pending.extend(nested for _, nested in current.nest)
+        return found
+
+
+@dataclass(frozen=True)
+class Call:
+    """A call of an operation with (unresolved) arguments."""
+
+    operation: str
+    args: Mapping[str, Any]
+    location: Location
+    path: Path_
+
+
+@dataclass(frozen=True)
+class Fixture:
+    name: str
+    location: Location
+    given: tuple[str, ...]
+    call: Call
+
+
+@dataclass(frozen=True)
+class TimestampRule:
+    """``column`` is non-null exactly in ``states``."""
+
+    column: str
+    states: frozenset[str]
+    location: Location
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: str
+    target: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class StateMachine:
+    name: str
+    location: Location
+    table: str
+    column: str
+    key: str | None
+    states: tuple[str, ...]
+    initial: str
+    transitions: tuple[Transition, ...]
+    terminal: tuple[str, ...]
+    timestamps: tuple[TimestampRule, ...]
+    given: tuple[str, ...]
+    create: Call
+    move: Call
+    reject_others: bool
+    path: Path_
+
+    def allowed(self, source: str) -> list[str]:
+        return [t.target for t in self.transitions if t.source == source]
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """A JSON Schema the value bound to ``name`` must match."""
+
+    name: str
+    schema: Any
+    location: Location
+    path: Path_
+
+
+@dataclass(frozen=True)
+class Step:
+    index: int
+    call: Call
+    bind: str | None
+    raises: ErrorKind | None
+    expect: Expectation | None
+    location: Location
+
+
+@dataclass(frozen=True)
+class Criterion:
+    key: int | str
+    title: str
+    location: Location
+    given: tuple[str, ...]
+    steps: tuple[Step, ...]
+    expect: tuple[Expectation, ...]
+    path: Path_
+
+    @property
+    def number(self) -> int | None:
+        return self.key if isinstance(self.key, int) else None
+
+
+@dataclass(frozen=True)
+class Spec:
+    file: str
+    path: Path
+    name: str
+    title: str
+    schema: Path | None
+    schema_location: Location
+    tables: tuple[TableRule, ...]
+    operations: Mapping[str, Operation]
+    fixtures: Mapping[str, Fixture]
+    machines: tuple[StateMachine, ...]
+    criteria: tuple[Criterion, ...]
+    source: SourceMap
+
+
+def build(document: Document, path: Path) -> Spec:
+    """Turn format-valid ``document`` (read from ``path``) into a :class:`Spec`."""
+    return _Builder(document.source).spec(document.data, path)
+
+
+class _Builder:
+    def __init__(self, source: SourceMap) -> None:
+        self.source = source
+
+    def at(self, *path: str | int) -> Location:
+        return self.source.at(path)
+
+    def key_at(self, *path: str | int) -> Location:
+        return self.source.at(path, key=True)
+
+    def spec(self, data: dict[str, Any], path: Path) -> Spec:
+        schema = data.get("schema")
+        return Spec(
+            file=self.source.file,
+            path=path,
+            name=data["name"],
+            title=data.get("title", data["name"]),
+            schema=(path.parent / schema) if schema is not None else None,
+            schema_location=self.at("schema"),
+            tables=tuple(self.table(name, rule) for name, rule in data.get("tables", {}).items()),
+            operations={
+                name: self.operation(name, op) for name, op in data.get("operations", {}).items()
+            },
+            fixtures={
+                name: self.fixture(name, fx) for name, fx in data.get("fixtures", {}).items()
+            },
+            machines=tuple(
+                self.machine(name, sm) for name, sm in data.get("state_machines", {}).items()
+            ),
+            criteria=tuple(
+                self.criterion(i, item) for i, item in enumerate(data.get("criteria", []))
+            ),
+            source=self.source,
+        )
+
+    def table(self, name: str, data: dict[str, Any]) -> TableRule:
+        base = ("tables", name)
+        primary = data.get("primary_key")
+        return TableRule(
+            name=name,
+            location=self.key_at(*base),
+            columns=tuple(
+                self.column((*base, "columns", column), column, rule)
+                for column, rule in data.get("columns", {}).items()
+            ),
+            primary_key=(
+                KeyRule(tuple(primary), self.at(*base, "primary_key")) if primary else None
+            ),
+            unique=tuple(
+                KeyRule(tuple(columns), self.at(*base, "unique", i))
+                for i, columns in enumerate(data.get("unique", []))
+            ),
+        )
+
+    def column(self, path: Path_, name: str, data: dict[str, Any]) -> ColumnRule:
+        default: LiteralDefault | ExpressionDefault | None = None
+        if "default" in data:
+            raw = data["default"]
+            default = (
+                ExpressionDefault(raw["expr"]) if isinstance(raw, dict) else LiteralDefault(raw)
+            )
+        references = None
+        if "references" in data:
+            table, column = data["references"].split(".", 1)
+            references = ForeignKey(table, column)
+        return ColumnRule(
+            name=name,
+            location=self.source.at(path, key=True),
+            type=data.get("type"),
+            not_null=data.get("not_null"),
+            primary_key=data.get("primary_key"),
+            unique=data.get("unique"),
+            default=default,
+            references=references,
+            on_delete=data.get("on_delete"),
+            on_update=data.get("on_update"),
+        )
+
+    def sql(self, path: Path_, text: str) -> list[Sql]:
+        return [
+            Sql(statement.sql, self.source.text_line(path, statement.line))
+            for statement in sqltext.split(text)
+        ]
+
+    def operation(self, name: str, data: dict[str, Any]) -> Operation:
+        base = ("operations", name)
+        raw_sql = data.get("sql", [])
+        texts = [raw_sql] if isinstance(raw_sql, str) else raw_sql
+        statements: list[Sql] = []
+        for i, text in enumerate(texts):
+            where = (*base, "sql") if isinstance(raw_sql, str) else (*base, "sql", i)
+            statements.extend(self.sql(where, text))
+        returns = data.get("returns")
+        return Operation(
+            name=name,
+            location=self.key_at(*base),
+            params=tuple(data.get("params", [])),
+            defaults=dict(data.get("defaults", {})),
+            statements=tuple(statements),
+            returns=self.returns((*base, "returns"), returns) if returns else None,
+        )
+
+    def returns(self, path: Path_, data: dict[str, Any]) -> Returns:
+        kind: Literal["one", "many"] = "one" if "one" in data else "many"
+        return Returns(
+            kind=kind,
+            query=Sql(data[kind].strip(), self.source.text_line((*path, kind), 0)),
+            nest=tuple(
+                (name, self.returns((*path, "nest", name), nested))
+                for name, nested in data.get("nest", {}).items()
+            ),
+        )
+
+    def call(self, path: Path_, data: dict[str, Any]) -> Call:
+        return Call(
+            operation=data["call"],
+            args=dict(data.get("with", {})),
+            location=self.source.at((*path, "call")),
+            path=path,
+        )
+
+    def fixture(self, name: str, data: dict[str, Any]) -> Fixture:
+        path = ("fixtures", name)
+        return Fixture(
+            name=name,
+            location=self.key_at(*path),
+            given=tuple(data.get("given", [])),
+            call=self.call(path, data),
+        )
+
+    def machine(self, name: str, data: dict[str, Any]) -> StateMachine:
+        path = ("state_machines", name)
+        terminal = tuple(data.get("terminal", []))
+        timestamps = tuple(
+            TimestampRule(
+                column,
+                frozenset(terminal if states == "terminal" else states),
+                self.key_at(*path, "timestamps", column),
+            )
+            for column, states in data.get("timestamps", {}).items()
+        )
+        transitions = tuple(
+            Transition(source, target, self.at(*path, "transitions", source, i))
+            for source, targets in data["transitions"].items()
+            for i, target in enumerate(targets)
+        )
+        return StateMachine(
+            name=name,
+            location=self.key_at(*path),
+            table=data["table"],
+            column=data["column"],
+            key=data.get("key"),
+            states=tuple(data["states"]),
+            initial=data["initial"],
+            transitions=transitions,
+            terminal=terminal,
+            timestamps=timestamps,
+            given=tuple(data.get("given", [])),
+            create=self.call((*path, "create"), data["create"]),
+            move=self.call((*path, "move"), data["move"]),
+            reject_others=bool(data.get("reject_others", False)),
+            path=path,
+        )
+
+    def expectation(self, path: Path_, name: str, schema: Any) -> Expectation:
+        return Expectation(name=name, schema=schema, location=self.source.at(path), path=path)
+
+    def criterion(self, index: int, data: dict[str, Any]) -> Criterion:
+        path: Path_ = ("criteria", index)
+        steps = []
+        for i, step in enumerate(data.get("steps", [])):
+            step_path = (*path, "steps", i)
+            bind = step.get("as")
+            steps.append(
+                Step(
+                    index=i + 1,
+                    call=self.call(step_path, step),
+                    bind=bind,
+                    raises=step.get("raises"),
+                    expect=(
+                        self.expectation((*step_path, "expect"), bind or "result", step["expect"])
+                        if "expect" in step
+                        else None
+                    ),
+                    location=self.source.at(step_path),
+                )
+            )
+        return Criterion(
+            key=data["id"],
+            title=data["title"],
+            location=self.source.at((*path, "id")),
+            given=tuple(data.get("given", [])),
+            steps=tuple(steps),
+            expect=tuple(
+                self.expectation((*path, "expect", name), name, schema)
+                for name, schema in data.get("expect", {}).items()
+            ),
+            path=path,
+        )

@@ -1,0 +1,112 @@
+"""Run the spec's operations: bind arguments, execute statements, shape results.
+
+Values are always bound as SQL parameters, never pasted into SQL text. The
+statements of one call run inside a savepoint, so a call that fails halfway
+leaves nothing behind, as the data layer's own transaction would.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from . import database
+from .errors import Location
+from .model import Call, Operation, Returns, Spec, Sql
+from .templates import Scope
+
+Row = dict[str, Any]
+
+
+class CallError(Exception):
+    """A call the database refused or could not run.
+
+    ``kind`` is the constraint kind (``foreign_key``, ...) or None when the
+    error is not a constraint refusal.
+    """
+
+    def __init__(self, message: str, location: Location, kind: str | None) -> None:
+        super().__init__(message)
+        self.location = location
+        self.kind = kind
+
+
+class Executor:
+    """Runs calls of ``spec``'s operations on one connection."""
+
+    def __init__(self, spec: Spec, connection: sqlite3.Connection) -> None:
+        self.spec = spec
+        self.connection = connection
+
+    def arguments(self, operation: Operation, call: Call, scope: Scope) -> dict[str, Any]:
+        """The parameter values of ``call``: its arguments, then the defaults."""
+        given = scope.resolve(dict(call.args))
+        values: dict[str, Any] = {}
+        for name in operation.accepted:
+            value = given[name] if name in given else scope.resolve(operation.defaults[name])
+            values[name] = _bindable(value)
+        return values
+
+    def call(self, call: Call, scope: Scope) -> Any:
+        """Run ``call`` and return its result (a row, a list of rows, or None)."""
+        operation = self.spec.operations[call.operation]
+        values = self.arguments(operation, call, scope)
+        connection = self.connection
+        connection.execute("SAVEPOINT validator_call")
+        try:
+            for statement in operation.statements:
+                # Step every statement to the end (RETURNING clauses included).
+                self._execute(statement, values).fetchall()
+            result = self._returns(operation.returns, values) if operation.returns else None
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK TO validator_call")
+                connection.execute("RELEASE validator_call")
+            raise
+        if connection.in_transaction:
+            connection.execute("RELEASE validator_call")
+        return result
+
+    def _execute(self, statement: Sql, values: Mapping[str, Any]) -> sqlite3.Cursor:
+        try:
+            return self.connection.execute(statement.text, values)
+        except (sqlite3.Error, sqlite3.Warning) as exc:
+            kind = database.error_kind(exc) if isinstance(exc, sqlite3.Error) else None
+            message = " ".join(str(exc).split())  # SQLite quotes multi-line CHECKs
+            raise CallError(message, statement.location, kind) from None
+
+    def _returns(self, returns: Returns, values: Mapping[str, Any]) -> Any:
+        cursor = self._execute(returns.query, values)
+        names = [column[0] for column in cursor.description or ()]
+        if returns.kind == "many":
+            return [_row(names, row) for row in cursor.fetchall()]
+        rows = cursor.fetchmany(2)
+        if len(rows) > 1:
+            raise CallError(
+                "'returns: one' query gave more than one row", returns.query.location, None
+            )
+        if not rows:
+            return None
+        row = _row(names, rows[0])
+        for name, nested in returns.nest:
+            row[name] = self._returns(nested, values)
+        return row
+
+
+def _row(names: list[str], values: tuple[Any, ...]) -> Row:
+    return {name: _plain(value) for name, value in zip(names, values, strict=True)}
+
+
+def _plain(value: Any) -> Any:
+    # JSON Schema sees JSON types only; a BLOB is shown as hex text.
+    return value.hex() if isinstance(value, bytes) else value
+
+
+def _bindable(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, list | dict):
+        return json.dumps(value, sort_keys=True)
+    return value

@@ -1,0 +1,61 @@
+"""The JSON report: a public contract, described by ``report.schema.json``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..errors import Location
+from ..results import CheckResult, Finding, Report
+
+FORMAT_VERSION = 1
+
+
+def _location(location: Location) -> dict[str, Any]:
+    return {"file": location.file, "line": location.line, "column": location.column}
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    return {
+        "step": finding.step,
+        "expected": finding.expected,
+        "found": finding.found,
+        "location": _location(finding.location),
+    }
+
+
+def _check(check: CheckResult) -> dict[str, Any]:
+    data: dict[str, Any] = {"section": check.section, "id": check.id}
+    if check.section == "criteria":
+        data["number"] = check.number
+    data.update(
+        title=check.title,
+        outcome=check.outcome,
+        message=check.message,
+        location=_location(check.location),
+        findings=[_finding(f) for f in check.findings],
+    )
+    return data
+
+
+def document(report: Report) -> dict[str, Any]:
+    """The report as JSON-ready data."""
+    summary = report.summary
+    return {
+        "version": FORMAT_VERSION,
+        "spec": report.spec,
+        "title": report.title,
+        "schema": report.schema,
+        "verdict": report.verdict,
+        "summary": {
+            "total": summary.total,
+            "passed": summary.passed,
+            "failed": summary.failed,
+            "errors": summary.errors,
+        },
+        "checks": [_check(check) for check in report.checks],
+    }
+
+
+def render(report: Report) -> str:
+    return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"

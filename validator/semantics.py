@@ -1,0 +1,327 @@
+"""Cross-reference checks on a built spec: what the JSON Schema cannot say.
+
+Unknown operations and fixtures, arguments an operation does not take,
+fixture cycles, references to names that are not bound at that point,
+inconsistent state machines, criteria that could never fail. Every problem is
+located at the spec node it concerns.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError as JsonSchemaError
+
+from . import sqltext, templates
+from .errors import Location, Problem
+from .loader import Path_
+from .model import Call, Criterion, Operation, Spec, StateMachine
+
+MACHINE_NAMES = ("row", "to")
+"""Names a state machine's ``move`` call sees besides its fixtures."""
+
+
+def problems(spec: Spec) -> list[Problem]:
+    """Everything inconsistent in ``spec``, in file order."""
+    return sorted(set(_Checker(spec).run()))
+
+
+def fixture_closure(spec: Spec, names: Iterable[str]) -> list[str]:
+    """``names`` and every fixture they need, dependencies first.
+
+    Assumes :func:`problems` found no unknown fixture and no cycle.
+    """
+    ordered: list[str] = []
+    seen: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in seen:
+            return
+        seen.add(name)
+        for dependency in spec.fixtures[name].given:
+            visit(dependency)
+        ordered.append(name)
+
+    for name in names:
+        visit(name)
+    return ordered
+
+
+class _Checker:
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.source = spec.source
+
+    def run(self) -> Iterator[Problem]:
+        spec = self.spec
+        if not (spec.tables or spec.machines or spec.criteria):
+            yield Problem(
+                self.source.at(()),
+                "the spec declares no checks: add tables, state_machines or criteria",
+            )
+        for operation in spec.operations.values():
+            yield from self.operation(operation)
+        yield from self.fixtures()
+        for machine in spec.machines:
+            yield from self.machine(machine)
+        yield from self.criteria()
+
+    # -- operations -------------------------------------------------------
+
+    def operation(self, operation: Operation) -> Iterator[Problem]:
+        base = ("operations", operation.name)
+        for name in operation.params:
+            if name in operation.defaults:
+                yield Problem(
+                    self.source.at((*base, "defaults", name), key=True),
+                    f"parameter {name!r} is both required (params) and has a default",
+                )
+        for name, value in operation.defaults.items():
+            where = self.source.at((*base, "defaults", name))
+            yield from self.references(value, where, set())
+        accepted = set(operation.accepted)
+        for sql in operation.all_sql():
+            if sqltext.has_positional(sql.text):
+                yield Problem(sql.location, "use named parameters (:name), not '?' placeholders")
+            for name in sqltext.parameters(sql.text):
+                if name not in accepted:
+                    yield Problem(
+                        sql.location,
+                        f"operation {operation.name!r} uses :{name}, which is not declared "
+                        f"in params or defaults (declared: {_names(accepted)})",
+                    )
+
+    def call(self, call: Call, bound: set[str]) -> Iterator[Problem]:
+        operation = self.spec.operations.get(call.operation)
+        if operation is None:
+            yield Problem(
+                call.location,
+                f"unknown operation {call.operation!r} (defined: {_names(self.spec.operations)})",
+            )
+            return
+        accepted = set(operation.accepted)
+        for name, value in call.args.items():
+            where = self.source.at((*call.path, "with", name), key=True)
+            if name not in accepted:
+                yield Problem(
+                    where,
+                    f"operation {call.operation!r} takes no parameter {name!r} "
+                    f"(it takes: {_names(operation.accepted)})",
+                )
+            yield from self.references(value, self.source.at((*call.path, "with", name)), bound)
+        for name in operation.params:
+            if name not in call.args:
+                yield Problem(
+                    call.location,
+                    f"call of {call.operation!r} misses required parameter {name!r}",
+                )
+
+    def references(self, value: Any, where: Location, bound: set[str]) -> Iterator[Problem]:
+        try:
+            found = list(templates.references(value))
+        except templates.TemplateError as exc:
+            yield Problem(where, str(exc))
+            return
+        for text, parts in found:
+            head = parts[0]
+            if head in templates.GENERATORS and len(parts) == 1:
+                continue
+            if head not in bound:
+                known = _names(sorted(bound | templates.GENERATORS))
+                yield Problem(where, f"${{{text}}}: {head!r} is not bound here (bound: {known})")
+
+    # -- fixtures ---------------------------------------------------------
+
+    def given(self, names: Iterable[str], path: Path_) -> Iterator[Problem]:
+        for i, name in enumerate(names):
+            if name not in self.spec.fixtures:
+                yield Problem(
+                    self.source.at((*path, "given", i)),
+                    f"unknown fixture {name!r} (defined: {_names(self.spec.fixtures)})",
+                )
+
+    def fixtures(self) -> Iterator[Problem]:
+        fixtures = self.spec.fixtures
+        for fixture in fixtures.values():
+            yield from self.given(fixture.given, ("fixtures", fixture.name))
+        cyclic = _cyclic(
+            {name: [d for d in fx.given if d in fixtures] for name, fx in fixtures.items()}
+        )
+        for name in cyclic:
+            yield Problem(
+                fixtures[name].location, f"fixture {name!r} depends on itself through 'given'"
+            )
+        for fixture in fixtures.values():
+            if fixture.name in cyclic:
+                continue
+            bound = set(self.closure(fixture.given)) - {fixture.name}
+            yield from self.call(fixture.call, bound)
+
+    def closure(self, names: Iterable[str]) -> list[str]:
+        known = [name for name in names if name in self.spec.fixtures]
+        try:
+            return fixture_closure(self.spec, known)
+        except RecursionError:  # pragma: no cover - cycles are reported separately
+            return known
+
+    # -- state machines ---------------------------------------------------
+
+    def machine(self, machine: StateMachine) -> Iterator[Problem]:
+        path = machine.path
+        states = set(machine.states)
+
+        def unknown(state: str, where: Location, role: str) -> Iterator[Problem]:
+            if state not in states:
+                yield Problem(
+                    where,
+                    f"{role} {state!r} is not one of the states ({', '.join(machine.states)})",
+                )
+
+        yield from unknown(machine.initial, self.source.at((*path, "initial")), "initial state")
+        for source in {t.source for t in machine.transitions} | set(self._sources(machine)):
+            yield from unknown(
+                source, self.source.at((*path, "transitions", source), key=True), "state"
+            )
+        for transition in machine.transitions:
+            yield from unknown(transition.target, transition.location, "target state")
+        for i, state in enumerate(machine.terminal):
+            where = self.source.at((*path, "terminal", i))
+            yield from unknown(state, where, "terminal state")
+            if machine.allowed(state):
+                yield Problem(where, f"terminal state {state!r} has outgoing transitions")
+        for rule in machine.timestamps:
+            for state in sorted(rule.states - states):
+                yield from unknown(state, rule.location, "timestamp state")
+        if machine.initial in states:
+            reachable = _reachable(machine)
+            for i, state in enumerate(machine.states):
+                if state not in reachable:
+                    yield Problem(
+                        self.source.at((*path, "states", i)),
+                        f"state {state!r} cannot be reached from {machine.initial!r} "
+                        "by the allowed transitions",
+                    )
+        yield from self.given(machine.given, path)
+        bound = set(self.closure(machine.given))
+        for name in MACHINE_NAMES:
+            if name in bound:
+                yield Problem(
+                    self.source.at((*path, "given")),
+                    f"fixture {name!r} would hide the state machine's ${{{name}}}",
+                )
+        yield from self.call(machine.create, bound)
+        yield from self.call(machine.move, bound | set(MACHINE_NAMES))
+
+    def _sources(self, machine: StateMachine) -> list[str]:
+        raw = self.source.keys
+        prefix = (*machine.path, "transitions")
+        return [str(key[-1]) for key in raw if key[:-1] == prefix]
+
+    # -- criteria ---------------------------------------------------------
+
+    def criteria(self) -> Iterator[Problem]:
+        seen: dict[int | str, Location] = {}
+        for criterion in self.spec.criteria:
+            if criterion.key in seen:
+                yield Problem(
+                    criterion.location,
+                    f"criterion id {criterion.key!r} is already used at line "
+                    f"{seen[criterion.key].line}",
+                )
+            seen.setdefault(criterion.key, criterion.location)
+            yield from self.criterion(criterion)
+
+    def criterion(self, criterion: Criterion) -> Iterator[Problem]:
+        yield from self.given(criterion.given, criterion.path)
+        bound = set(self.closure(criterion.given))
+        can_fail = bool(criterion.expect)
+        for step in criterion.steps:
+            yield from self.call(step.call, bound)
+            if step.raises and step.bind:
+                yield Problem(
+                    self.source.at((*criterion.path, "steps", step.index - 1, "as"), key=True),
+                    "a step that must raise has no result to bind with 'as'",
+                )
+            if step.bind in bound:
+                yield Problem(
+                    self.source.at((*criterion.path, "steps", step.index - 1, "as")),
+                    f"name {step.bind!r} is already bound in this criterion",
+                )
+            if step.bind in templates.GENERATORS:
+                yield Problem(
+                    self.source.at((*criterion.path, "steps", step.index - 1, "as")),
+                    f"name {step.bind!r} is reserved for a generated value",
+                )
+            if step.expect is not None:
+                inner = bound | {step.expect.name}
+                yield from self.expectation(step.expect.schema, step.expect.path, inner)
+            if step.bind:
+                bound.add(step.bind)
+            can_fail = can_fail or step.raises is not None or step.expect is not None
+        for expectation in criterion.expect:
+            if expectation.name not in bound:
+                yield Problem(
+                    self.source.at(expectation.path, key=True),
+                    f"expectation on {expectation.name!r}, which is not bound "
+                    f"(bound: {_names(sorted(bound))})",
+                )
+            yield from self.expectation(expectation.schema, expectation.path, bound)
+        if not can_fail:
+            yield Problem(
+                criterion.location,
+                f"criterion {criterion.key!r} checks nothing: give it 'expect' or a step "
+                "with 'raises' or 'expect'",
+            )
+
+    def expectation(self, schema: Any, path: Path_, bound: set[str]) -> Iterator[Problem]:
+        yield from self.references(schema, self.source.at(path), bound)
+        try:
+            Draft202012Validator.check_schema(schema)
+        except JsonSchemaError as exc:
+            if isinstance(exc.instance, str) and "${" in exc.instance:
+                return  # checked again once the reference is resolved
+            where = self.source.at((*path, *exc.absolute_path))
+            yield Problem(where, f"not a valid JSON Schema: {exc.message}")
+
+
+def _names(names: Iterable[str]) -> str:
+    listed = ", ".join(sorted(names))
+    return listed or "none"
+
+
+def _reachable(machine: StateMachine) -> set[str]:
+    seen = {machine.initial}
+    queue = deque([machine.initial])
+    while queue:
+        for target in machine.allowed(queue.popleft()):
+            if target not in seen:
+                seen.add(target)
+                queue.append(target)
+    return seen
+
+
+def _cyclic(graph: dict[str, list[str]]) -> set[str]:
+    """Nodes that lie on a cycle (or depend on one)."""
+    state: dict[str, int] = {}
+    cyclic: set[str] = set()
+
+    def visit(node: str) -> bool:
+        if state.get(node) == 1:
+            return True
+        if state.get(node) == 2:
+            return node in cyclic
+        state[node] = 1
+        bad = False
+        for child in graph[node]:
+            bad = visit(child) or bad
+        state[node] = 2
+        if bad:
+            cyclic.add(node)
+        return bad
+
+    for node in graph:
+        visit(node)
+    return cyclic

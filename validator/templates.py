@@ -1,0 +1,136 @@
+"""``${...}`` references inside spec values, and the generated values.
+
+A reference names a bound result and a path into it (``${task.id}``,
+``${rows.0.status}``) or a generator (``${uuid}``, ``${now_ms}``, ``${now}``).
+A string that is exactly one reference takes the referenced value with its
+type (a number stays a number, null stays null); a reference inside a longer
+string is formatted into it. ``$${`` writes a literal ``${``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+_REFERENCE = re.compile(r"\$\$\{|\$\{([^{}]*)\}")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class TemplateError(Exception):
+    """A reference that cannot be resolved; the message says which and why."""
+
+
+class Clock:
+    """Generated values for one run: ``now_ms`` strictly increases within it,
+    so two rows made in the same millisecond still get distinct stamps."""
+
+    def __init__(self, now: Callable[[], float] = time.time) -> None:
+        self._now = now
+        self._last_ms = 0
+
+    def now_ms(self) -> int:
+        value = max(int(self._now() * 1000), self._last_ms + 1)
+        self._last_ms = value
+        return value
+
+    def now(self) -> str:
+        return datetime.fromtimestamp(self._now(), UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+    def generators(self) -> dict[str, Callable[[], Any]]:
+        return {"uuid": lambda: str(uuid.uuid4()), "now_ms": self.now_ms, "now": self.now}
+
+
+GENERATORS = frozenset(("uuid", "now_ms", "now"))
+"""Names of the built-in generators; bindings may not use them."""
+
+
+def split_reference(reference: str) -> list[str]:
+    """``"task.id"`` -> ``["task", "id"]``; raises on a malformed reference."""
+    parts = reference.strip().split(".")
+    if not parts or not _NAME.match(parts[0]) or any(not part for part in parts[1:]):
+        raise TemplateError(f"malformed reference ${{{reference}}}")
+    return parts
+
+
+def references(value: Any) -> Iterator[tuple[str, list[str]]]:
+    """Every reference inside ``value`` (recursively), as (text, parts)."""
+    if isinstance(value, str):
+        for match in _REFERENCE.finditer(value):
+            if match.group(1) is not None:
+                yield match.group(1), split_reference(match.group(1))
+    elif isinstance(value, list):
+        for item in value:
+            yield from references(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from references(item)
+
+
+class Scope:
+    """Bound results of a check plus the run's generators."""
+
+    def __init__(self, clock: Clock, bindings: Mapping[str, Any] | None = None) -> None:
+        self._clock = clock
+        self._generators = clock.generators()
+        self.bindings: dict[str, Any] = dict(bindings or {})
+
+    def with_bindings(self, extra: Mapping[str, Any]) -> Scope:
+        """A new scope: these bindings and ``extra`` on top (this one is unchanged)."""
+        return Scope(self._clock, {**self.bindings, **extra})
+
+    def lookup(self, reference: str) -> Any:
+        parts = split_reference(reference)
+        head = parts[0]
+        if head in self._generators and len(parts) == 1:
+            return self._generators[head]()
+        if head not in self.bindings:
+            raise TemplateError(f"${{{reference}}}: nothing is bound to {head!r}")
+        value = self.bindings[head]
+        walked = head
+        for part in parts[1:]:
+            value = _step(value, part, walked, reference)
+            walked += "." + part
+        return value
+
+    def resolve(self, value: Any) -> Any:
+        """``value`` with every reference replaced."""
+        if isinstance(value, str):
+            return self._resolve_text(value)
+        if isinstance(value, list):
+            return [self.resolve(item) for item in value]
+        if isinstance(value, dict):
+            return {key: self.resolve(item) for key, item in value.items()}
+        return value
+
+    def _resolve_text(self, text: str) -> Any:
+        if "$" not in text:
+            return text
+        whole = _REFERENCE.fullmatch(text)
+        if whole and whole.group(1) is not None:
+            return self.lookup(whole.group(1))
+
+        def substitute(match: re.Match[str]) -> str:
+            if match.group(1) is None:
+                return "${"
+            found = self.lookup(match.group(1))
+            return "" if found is None else str(found)
+
+        return _REFERENCE.sub(substitute, text)
+
+
+def _step(value: Any, part: str, walked: str, reference: str) -> Any:
+    if isinstance(value, Mapping):
+        if part in value:
+            return value[part]
+        fields = ", ".join(sorted(value)) or "none"
+        raise TemplateError(f"${{{reference}}}: {walked} has no field {part!r} (fields: {fields})")
+    if isinstance(value, list):
+        if part.isdigit() and int(part) < len(value):
+            return value[int(part)]
+        raise TemplateError(f"${{{reference}}}: {walked} has {len(value)} item(s), no [{part}]")
+    found = "null" if value is None else type(value).__name__
+    raise TemplateError(f"${{{reference}}}: {walked} is {found}, not a row or list")

@@ -1,0 +1,173 @@
+"""Check loaded spec data against the spec format (``spec.schema.json``).
+
+Every violation becomes a :class:`~validator.errors.Problem` at the line and
+column of the offending node, with its JSON path, what the format expects and
+what the spec has. All problems are reported at once, in file order.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from .errors import Problem
+from .loader import Document, Path_
+
+SCHEMA_RESOURCE = "spec.schema.json"
+
+
+@cache
+def spec_schema() -> dict[str, Any]:
+    """The JSON Schema of the spec format, as shipped in the package."""
+    text = resources.files(__package__).joinpath(SCHEMA_RESOURCE).read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(spec_schema())
+
+
+def json_path(path: Path_) -> str:
+    """Render a data path as ``$.a.b[0]``."""
+    parts = ["$"]
+    for part in path:
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        elif part.isidentifier():
+            parts.append(f".{part}")
+        else:
+            parts.append(f"[{json.dumps(part)}]")
+    return "".join(parts)
+
+
+def describe(value: Any) -> str:
+    """A short, human description of a found value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"string {json.dumps(shown)}"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__  # pragma: no cover - YAML gives no other types
+
+
+def format_problems(document: Document) -> list[Problem]:
+    """All violations of the spec format in ``document``, in file order."""
+    if document.data is None:
+        return [Problem(document.source.at(()), "the spec is empty; expected a mapping")]
+    problems = {
+        problem
+        for error in _validator().iter_errors(document.data)
+        for problem in _explain(error, document)
+    }
+    return sorted(problems)
+
+
+def _explain(error: ValidationError, document: Document) -> list[Problem]:
+    path: Path_ = tuple(error.absolute_path)
+    source = document.source
+    where = json_path(path)
+    validator = error.validator
+    instance: Any = error.instance
+    value: Any = error.validator_value
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if validator == "additionalProperties" and isinstance(instance, dict):
+        allowed = sorted(schema.get("properties", {}))
+        extra = [key for key in instance if key not in allowed]
+        hint = f"; expected one of: {', '.join(allowed)}" if allowed else ""
+        return [
+            Problem(
+                source.at((*path, key), key=True),
+                f"{json_path((*path, key))}: unknown key {key!r}{hint}",
+            )
+            for key in extra
+        ]
+    if validator == "required":
+        missing = [key for key in value if key not in instance]
+        return [
+            Problem(source.at(path), f"{where}: missing required key {key!r}") for key in missing
+        ]
+    if validator == "pattern" and _is_key_error(error):
+        key = str(instance)
+        return [
+            Problem(
+                source.at((*path, key), key=True),
+                f"{json_path((*path, key))}: name {key!r} must match {value}",
+            )
+        ]
+    if validator in ("anyOf", "oneOf"):
+        return [_explain_choice(error, document)]
+    return [Problem(source.at(path), f"{where}: {_expected(error)}")]
+
+
+def _is_key_error(error: ValidationError) -> bool:
+    return "propertyNames" in error.schema_path
+
+
+def _explain_choice(error: ValidationError, document: Document) -> Problem:
+    path: Path_ = tuple(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    message = schema.get("x-message")
+    if message is None and error.context:
+        best = best_match(error.context)
+        deeper = _explain(best, document)
+        if deeper:
+            return deeper[0]
+    found = describe(error.instance)
+    return Problem(
+        document.source.at(path),
+        f"{json_path(path)}: {message or 'does not match any allowed form'}, found {found}",
+    )
+
+
+def _expected(error: ValidationError) -> str:
+    found = describe(error.instance)
+    value: Any = error.validator_value
+    match error.validator:
+        case "type":
+            kinds = value if isinstance(value, list) else [value]
+            names = " or ".join(_TYPE_NAMES.get(str(k), str(k)) for k in kinds)
+            return f"expected {names}, found {found}"
+        case "const":
+            return f"expected {json.dumps(value)}, found {found}"
+        case "enum":
+            return f"expected one of {', '.join(json.dumps(v) for v in value)}, found {found}"
+        case "pattern":
+            return f"expected a value matching {value}, found {found}"
+        case "minItems":
+            return f"expected at least {value} item(s), found {found}"
+        case "minLength":
+            return f"expected a non-empty string, found {found}"
+        case "uniqueItems":
+            return f"expected no repeated items, found {json.dumps(error.instance)}"
+        case "minProperties":
+            return f"expected at least {value} key(s), found an empty mapping"
+        case "minimum":
+            return f"expected a number >= {value}, found {found}"
+        case _:
+            return f"{error.message}"
+
+
+_TYPE_NAMES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "null",
+}
