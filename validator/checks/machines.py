@@ -194,7 +194,9 @@ class _MachineChecker:
             )
         self.key = self.key or self.primary_key()
         state = self.read(sandbox, row, machine.create.location, step)
-        problem = self.verify(state, machine.initial, machine.create.location, step)
+        problem = self.verify(
+            state, machine.initial, machine.create.location, step, timestamps=source is None
+        )
         if problem:
             raise _Failed("fail" if source is None else "error", problem)
         for previous, target in _pairs(paths(machine).get(source or machine.initial, [])):
