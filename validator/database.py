@@ -146,6 +146,7 @@ def introspect(connection: sqlite3.Connection, name: str) -> Table | None:
 
 # -- errors ---------------------------------------------------------------
 
+_FK_FAILED = "FOREIGN KEY constraint failed"
 _KINDS = {
     "SQLITE_CONSTRAINT_FOREIGNKEY": "foreign_key",
     "SQLITE_CONSTRAINT_UNIQUE": "unique",
@@ -165,6 +166,10 @@ def error_kind(error: sqlite3.Error) -> str | None:
     a constraint refusal at all (syntax, missing table, ...).
     """
     name = getattr(error, "sqlite_errorname", "") or ""
+    if name == "SQLITE_CONSTRAINT_TRIGGER" and str(error) == _FK_FAILED:
+        # SQLite enforces ON DELETE/UPDATE RESTRICT with its trigger machinery and
+        # reports the trigger code, with the foreign key's own message.
+        return "foreign_key"
     if name in _KINDS:
         return _KINDS[name]
     if name.startswith("SQLITE_CONSTRAINT"):

@@ -60,13 +60,14 @@ class Executor:
                 # Step every statement to the end (RETURNING clauses included).
                 self._execute(statement, values).fetchall()
             result = self._returns(operation.returns, values) if operation.returns else None
+            # Releasing the outermost savepoint commits, which is when SQLite checks
+            # deferred foreign keys: a refusal there belongs to this call too.
+            self._execute(Sql("RELEASE validator_call", operation.location), {})
         except BaseException:
             if connection.in_transaction:
                 connection.execute("ROLLBACK TO validator_call")
                 connection.execute("RELEASE validator_call")
             raise
-        if connection.in_transaction:
-            connection.execute("RELEASE validator_call")
         return result
 
     def _execute(self, statement: Sql, values: Mapping[str, Any]) -> sqlite3.Cursor:

@@ -61,7 +61,7 @@ def _run(
                     continue
                 expected = f"a {step.raises} error" if step.raises else "the call to succeed"
                 kind = f"{exc.kind} error" if exc.kind else "error"
-                found = f"{kind}: {exc} (SQL at line {exc.location.line})"
+                found = f"{kind}: {exc} (SQL at {exc.location})"
                 findings.append(Finding(step.location, expected, found, label))
                 if not step.raises:
                     break  # later steps would run on a state this one did not make

@@ -220,7 +220,7 @@ class _MachineChecker:
         """Try ``probe``'s move inside a savepoint that is always undone."""
         machine = self.machine
         connection = sandbox.connection
-        where = machine.move.location
+        where = probe.location  # the rule: the transition, reject_others or states
         step = f"{probe.source} -> {probe.target}"
         connection.execute("SAVEPOINT validator_probe")
         try:
@@ -228,10 +228,10 @@ class _MachineChecker:
                 sandbox.call(machine.move, row=row, to=probe.target)
             except CallError as exc:
                 if probe.allowed:
-                    return "fail", [_error_finding(exc.location, step, "the move to succeed", exc)]
+                    return "fail", [_error_finding(where, step, "the move to succeed", exc)]
                 if exc.kind is None:
                     expected = "a constraint refusal"
-                    return "error", [_error_finding(exc.location, step, expected, exc)]
+                    return "error", [_error_finding(where, step, expected, exc)]
                 return "pass", []
             except TemplateError as exc:
                 return "error", [_error_finding(where, step, "a resolvable reference", exc)]
@@ -341,6 +341,7 @@ def _pairs(path: list[str]) -> list[tuple[str, str]]:
 
 
 def _error_finding(where: Location, step: str, expected: str, error: Exception) -> Finding:
-    kind = getattr(error, "kind", None)
-    found = f"{kind} error: {error}" if kind else f"error: {error}"
-    return Finding(where, expected, found, step)
+    if isinstance(error, CallError):
+        kind = f"{error.kind} error" if error.kind else "error"
+        return Finding(where, expected, f"{kind}: {error} (SQL at {error.location})", step)
+    return Finding(where, expected, str(error), step)
