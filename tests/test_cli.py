@@ -1,0 +1,105 @@
+"""The command line end to end: exit statuses 0/1/2/3 and where output goes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SCHEMA, SPEC, RunCli
+
+import validator.cli
+
+
+def test_pass_exits_0(run_cli: RunCli) -> None:
+    result = run_cli(SPEC)
+    assert (result.status, result.err) == (0, "")
+    assert "PASS: 73 checks, 73 passed, 0 failed, 0 errors" in result.out
+
+
+def test_failed_check_exits_1(run_cli: RunCli, tmp_path: Path) -> None:
+    broken = tmp_path / "schema.sql"
+    broken.write_text(
+        SCHEMA.read_text("utf-8").replace("display_id TEXT UNIQUE,", "display_id TEXT,"), "utf-8"
+    )
+    result = run_cli(SPEC, "--schema", broken)
+    assert result.status == 1
+    assert "FAIL  column tasks.display_id: TEXT UNIQUE  [table-tasks.display_id]" in result.out
+    assert "expected UNIQUE, found not UNIQUE" in result.out
+    assert result.out.splitlines()[-1].startswith("FAIL: 73 checks, 72 passed, 1 failed")
+
+
+def test_json_format(run_cli: RunCli) -> None:
+    result = run_cli(SPEC, "--format", "json")
+    assert result.status == 0
+    document = json.loads(result.out)
+    assert document["verdict"] == "PASS"
+    assert document["summary"]["total"] == len(document["checks"]) == 73
+
+
+def test_bad_spec_exits_2_with_located_problems(run_cli: RunCli, tmp_path: Path) -> None:
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("version: 1\nname: x\ntables:\n  t:\n    colums: {}\n", "utf-8")
+    result = run_cli(spec)
+    assert result.status == 2
+    assert result.out == ""
+    assert result.err == (
+        f"{spec}:5:5: $.tables.t.colums: unknown key 'colums'; "
+        "expected one of: columns, description, primary_key, unique\n"
+    )
+
+
+def test_schema_that_does_not_apply_exits_2(run_cli: RunCli, tmp_path: Path) -> None:
+    schema = tmp_path / "schema.sql"
+    schema.write_text("CREATE TABLE a (id TEXT);\n\nCREATE TABLEE b (id TEXT);\n", "utf-8")
+    result = run_cli(SPEC, "--schema", schema)
+    assert result.status == 2
+    assert result.out == ""
+    assert result.err == f'{schema}:3:1: near "TABLEE": syntax error\n'
+
+
+def test_missing_schema_file_exits_2(run_cli: RunCli, tmp_path: Path) -> None:
+    result = run_cli(SPEC, "--schema", tmp_path / "nope.sql")
+    assert result.status == 2
+    assert "nope.sql: schema file not found" in result.err
+
+
+def test_missing_spec_exits_2(run_cli: RunCli, tmp_path: Path) -> None:
+    result = run_cli(tmp_path / "nope.yaml")
+    assert (result.status, result.out) == (2, "")
+    assert result.err == f"{tmp_path / 'nope.yaml'}: no such file\n"
+
+
+@pytest.mark.parametrize("args", [[], ["--format", "xml", str(SPEC)], ["--bogus", str(SPEC)]])
+def test_usage_errors_exit_2(run_cli: RunCli, args: list[str]) -> None:
+    result = run_cli(*args)
+    assert result.status == 2
+    assert "usage: validator" in result.err
+
+
+def test_internal_error_exits_3_with_traceback(
+    run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(*_: object, **__: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(validator.cli, "run", explode)
+    result = run_cli(SPEC)
+    assert result.status == 3
+    assert "internal error" in result.err
+    assert "RuntimeError: boom" in result.err
+
+
+def test_python_dash_m_entry_point(python: str) -> None:
+    done = subprocess.run(
+        [python, "-m", "validator", "spec/test_task_session.yaml"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(
+        "Test Task for Session (spec/test_task_session.yaml, schema schema.sql)"
+    )

@@ -1,0 +1,308 @@
+"""Engine behaviour on small specs written for the purpose."""
+
+from __future__ import annotations
+
+import sqlite3
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import SPEC
+
+from validator import Location, SpecError, load_spec, run
+from validator.database import error_kind, matches
+from validator.results import Report
+
+SCHEMA = """
+CREATE TABLE parent (id TEXT PRIMARY KEY, name TEXT NOT NULL, n INTEGER CHECK (n >= 0));
+CREATE TABLE child (
+    id TEXT PRIMARY KEY,
+    parent_id TEXT REFERENCES parent(id) ON DELETE RESTRICT,
+    later_id TEXT REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED
+);
+CREATE TRIGGER no_bob BEFORE INSERT ON parent WHEN NEW.name = 'bob'
+BEGIN SELECT RAISE(ABORT, 'no bob'); END;
+"""
+
+OPERATIONS = """
+operations:
+  addParent:
+    params: [id]
+    defaults: {name: p, n: 0}
+    sql: INSERT INTO parent (id, name, n) VALUES (:id, :name, :n)
+    returns: {one: "SELECT * FROM parent WHERE id = :id"}
+  removeParent: {params: [id], sql: "DELETE FROM parent WHERE id = :id"}
+  removeAll: {sql: "DELETE FROM child; DELETE FROM parent"}
+  addChild:
+    params: [id]
+    defaults: {parent_id: null, later_id: null}
+    sql: INSERT INTO child (id, parent_id, later_id) VALUES (:id, :parent_id, :later_id)
+  countParents: {returns: {one: "SELECT count(*) AS n FROM parent"}}
+  twoThenFail:
+    params: [id]
+    sql:
+      - INSERT INTO parent (id, name) VALUES (:id, 'first')
+      - INSERT INTO parent (id, name) VALUES (:id, 'again')
+"""
+
+
+def write(tmp_path: Path, body: str, schema: str = SCHEMA) -> Path:
+    (tmp_path / "schema.sql").write_text(schema, "utf-8")
+    spec = tmp_path / "spec.yaml"
+    header = "version: 1\nname: small\nschema: schema.sql\n"
+    spec.write_text(header + OPERATIONS + textwrap.dedent(body), "utf-8")
+    return spec
+
+
+def where(spec: Path, needle: str) -> tuple[int, int]:
+    """1-based (line, column) of the only occurrence of ``needle`` in ``spec``."""
+    text = spec.read_text("utf-8")
+    assert text.count(needle) == 1, needle
+    before = text[: text.index(needle)]
+    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+
+
+def outcomes(spec: Path) -> dict[str, str]:
+    report: Report = run(load_spec(spec))
+    return {check.id: check.outcome for check in report.checks}
+
+
+@pytest.mark.parametrize(
+    ("sql", "kind"),
+    [
+        ("INSERT INTO parent (id, name) VALUES ('a', 'x')", "primary_key"),
+        ("INSERT INTO parent (id) VALUES ('b')", "not_null"),
+        ("INSERT INTO parent (id, name, n) VALUES ('c', 'x', -1)", "check"),
+        ("INSERT INTO child (id, parent_id) VALUES ('d', 'nope')", "foreign_key"),
+        ("INSERT INTO parent (id, name) VALUES ('e', 'bob')", "trigger"),
+        ("DELETE FROM parent WHERE id = 'a'", "foreign_key"),  # RESTRICT
+        ("SELECT * FROM nowhere", None),
+    ],
+)
+def test_error_kinds_come_from_sqlite_result_codes(sql: str, kind: str | None) -> None:
+    connection = sqlite3.connect(":memory:", isolation_level=None)
+    connection.execute("PRAGMA foreign_keys = ON")
+    for statement in SCHEMA.split(";\n")[:2]:
+        connection.execute(statement)
+    connection.execute("CREATE UNIQUE INDEX parent_name ON parent (name) WHERE name = 'u'")
+    connection.execute(
+        "CREATE TRIGGER no_bob BEFORE INSERT ON parent WHEN NEW.name = 'bob' "
+        "BEGIN SELECT RAISE(ABORT, 'no bob'); END"
+    )
+    connection.execute("INSERT INTO parent (id, name) VALUES ('a', 'x')")
+    connection.execute("INSERT INTO child (id, parent_id) VALUES ('c1', 'a')")
+    with pytest.raises(sqlite3.Error) as caught:
+        connection.execute(sql)
+    assert error_kind(caught.value) == kind
+
+
+def test_unique_accepts_a_primary_key_refusal_but_not_the_reverse() -> None:
+    assert matches("unique", "primary_key")
+    assert not matches("primary_key", "unique")
+    assert matches("constraint", "check")
+    assert not matches("constraint", None)
+
+
+def test_each_raises_kind_holds_and_fails(tmp_path: Path) -> None:
+    spec = write(
+        tmp_path,
+        """
+        criteria:
+          - id: fk
+            title: unknown parent refused
+            steps: [{call: addChild, with: {id: c, parent_id: nope}, raises: foreign_key}]
+          - id: restrict
+            title: a parent with children cannot go
+            steps:
+              - {call: addParent, with: {id: a}}
+              - {call: addChild, with: {id: c, parent_id: a}}
+              - {call: removeParent, with: {id: a}, raises: foreign_key}
+          - id: deferred
+            title: a deferred foreign key is refused when the call ends
+            steps: [{call: addChild, with: {id: c, later_id: nope}, raises: foreign_key}]
+          - id: trigger
+            title: bob refused by trigger
+            steps: [{call: addParent, with: {id: b, name: bob}, raises: trigger}]
+          - id: check
+            title: negative refused
+            steps: [{call: addParent, with: {id: b, n: -1}, raises: check}]
+          - id: wrong-kind
+            title: a check refusal is not a unique one
+            steps: [{call: addParent, with: {id: b, n: -1}, raises: unique}]
+          - id: not-refused
+            title: a call that succeeds fails a raises step
+            steps: [{call: addParent, with: {id: b}, raises: constraint}]
+        """,
+    )
+    assert outcomes(spec) == {
+        "criterion-fk": "pass",
+        "criterion-restrict": "pass",
+        "criterion-deferred": "pass",
+        "criterion-trigger": "pass",
+        "criterion-check": "pass",
+        "criterion-wrong-kind": "fail",
+        "criterion-not-refused": "fail",
+    }
+
+
+def test_failed_call_leaves_nothing_behind(tmp_path: Path) -> None:
+    spec = write(
+        tmp_path,
+        """
+        criteria:
+          - id: atomic
+            title: the first insert of a failing call is undone
+            steps:
+              - {call: twoThenFail, with: {id: x}, raises: unique}
+              - {call: countParents, as: count}
+            expect:
+              count: {properties: {n: {const: 0}}}
+        """,
+    )
+    assert outcomes(spec) == {"criterion-atomic": "pass"}
+
+
+def test_destructive_criterion_does_not_change_what_others_see(tmp_path: Path) -> None:
+    body = """
+        fixtures:
+          parent: {call: addParent, with: {id: p1}}
+        criteria:
+          - id: wipe
+            title: deletes everything
+            given: [parent]
+            steps: [{call: removeAll}, {call: countParents, as: count}]
+            expect: {count: {properties: {n: {const: 0}}}}
+          - id: sees-one
+            title: sees exactly its own fixture
+            given: [parent]
+            steps: [{call: countParents, as: count}]
+            expect: {count: {properties: {n: {const: 1}}}}
+        """
+    forward = outcomes(write(tmp_path, body))
+    assert forward == {"criterion-wipe": "pass", "criterion-sees-one": "pass"}
+
+
+def test_order_of_criteria_never_changes_a_verdict(tmp_path: Path) -> None:
+    import yaml
+
+    data = yaml.safe_load(SPEC.read_text("utf-8"))
+    data["criteria"].reverse()
+    data["schema"] = str(SPEC.parent.parent / "schema.sql")
+    reversed_spec = tmp_path / "reversed.yaml"
+    reversed_spec.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
+    assert outcomes(reversed_spec) == outcomes(SPEC)
+
+
+def test_failing_step_stops_only_its_criterion(tmp_path: Path) -> None:
+    spec = write(
+        tmp_path,
+        """
+        criteria:
+          - id: 1
+            title: breaks at step 1
+            steps:
+              - {call: addParent, with: {id: a, n: -5}}
+              - {call: countParents, as: count}
+            expect: {count: {properties: {n: {const: 1}}}}
+          - id: 2
+            title: still runs
+            steps: [{call: addParent, with: {id: a}, as: made}]
+            expect: {made: {required: [id]}}
+        """,
+    )
+    report = run(load_spec(spec))
+    first, second = report.checks
+    assert (first.outcome, second.outcome) == ("fail", "pass")
+    assert len(first.findings) == 1
+    finding = first.findings[0]
+    assert finding.step == "step 1 (addParent)"
+    assert finding.expected == "the call to succeed"
+    assert finding.found.startswith("check error: CHECK constraint failed")
+    # The step, in spec.yaml; the SQL statement's own line is named in the text.
+    assert finding.location.line == where(spec, "{call: addParent, with: {id: a, n: -5}}")[0]
+    assert f"(SQL at {spec}:{where(spec, 'INSERT INTO parent (id, name, n)')[0]}:" in finding.found
+
+
+def test_fixture_that_cannot_be_built_is_an_error(tmp_path: Path) -> None:
+    spec = write(
+        tmp_path,
+        """
+        fixtures:
+          bad: {call: addParent, with: {id: a, name: bob}}
+        criteria:
+          - id: 1
+            title: needs bad
+            given: [bad]
+            steps: [{call: countParents, as: count}]
+            expect: {count: {properties: {n: {const: 1}}}}
+        """,
+    )
+    report = run(load_spec(spec))
+    (check,) = report.checks
+    assert check.outcome == "error"
+    assert "fixture 'bad'" in check.findings[0].expected
+    assert report.verdict == "FAIL"
+
+
+def test_expectation_failure_points_at_the_keyword(tmp_path: Path) -> None:
+    spec = write(
+        tmp_path,
+        """
+        criteria:
+          - id: 1
+            title: wrong name
+            steps: [{call: addParent, with: {id: a, name: alice}, as: made}]
+            expect:
+              made:
+                properties:
+                  name: {const: bob}
+                  n: {minimum: 1}
+        """,
+    )
+    (check,) = run(load_spec(spec)).checks
+    assert check.outcome == "fail"
+    shown = [(f.location, f.expected, f.found) for f in check.findings]
+    assert shown == [
+        (Location(str(spec), *where(spec, "1}")), "made.n >= 1", "0"),
+        (Location(str(spec), *where(spec, "bob}")), 'made.name = "bob"', '"alice"'),
+    ]
+
+
+def test_unresolvable_field_reference_fails_the_criterion(tmp_path: Path) -> None:
+    spec = write(
+        tmp_path,
+        """
+        criteria:
+          - id: 1
+            title: refers to a missing field
+            steps:
+              - {call: addParent, with: {id: a}, as: made}
+              - {call: addChild, with: {id: c, parent_id: "${made.nonexistent}"}}
+            expect: {made: {required: [id]}}
+        """,
+    )
+    (check,) = run(load_spec(spec)).checks
+    assert check.outcome == "fail"
+    assert "made has no field 'nonexistent'" in check.findings[0].found
+
+
+def test_spec_with_unreachable_state_is_refused(tmp_path: Path) -> None:
+    spec = write(
+        tmp_path,
+        """
+        state_machines:
+          m:
+            table: parent
+            column: name
+            states: [a, b, c]
+            initial: a
+            transitions: {a: [b]}
+            create: {call: addParent, with: {id: x, name: a}}
+            move: {call: addParent, with: {id: "${row.id}", name: "${to}"}}
+        """,
+    )
+    with pytest.raises(SpecError) as caught:
+        load_spec(spec)
+    (problem,) = caught.value.problems
+    assert "state 'c' cannot be reached from 'a'" in problem.message
+    assert (problem.location.line, problem.location.column) == where(spec, "c]")
