@@ -62,7 +62,7 @@ def test_schema_that_does_not_apply_exits_2(run_cli: RunCli, tmp_path: Path) -> 
 def test_missing_schema_file_exits_2(run_cli: RunCli, tmp_path: Path) -> None:
     result = run_cli(SPEC, "--schema", tmp_path / "nope.sql")
     assert result.status == 2
-    assert "nope.sql: schema file not found" in result.err
+    assert result.err == f"{tmp_path / 'nope.sql'}: no such file\n"
 
 
 def test_missing_spec_exits_2(run_cli: RunCli, tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
 
 from . import sqltext
 from .errors import Location, SchemaError
@@ -36,16 +35,14 @@ def apply_schema(connection: sqlite3.Connection, text: str, name: str) -> None:
             raise SchemaError.at(Location(name, statement.line + 1, 1), f"{exc}") from None
 
 
-def load_schema(path: Path, name: str) -> sqlite3.Connection:
-    """A fresh in-memory database with the schema at ``path`` applied."""
-    try:
-        text = path.read_text("utf-8-sig")
-    except FileNotFoundError:
-        raise SchemaError.at(Location(name), "schema file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SchemaError.at(Location(name), f"cannot read schema: {exc}") from None
+def load_schema(text: str, name: str) -> sqlite3.Connection:
+    """A fresh in-memory database with the schema ``text`` (read from ``name``) applied."""
     connection = connect()
-    apply_schema(connection, text, name)
+    try:
+        apply_schema(connection, text, name)
+    except BaseException:
+        connection.close()
+        raise
     return connection
 
 

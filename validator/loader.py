@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Location, SpecError
+from .errors import Location, Problem, SpecError, ValidatorError
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 64
@@ -58,16 +58,29 @@ class SourceMap:
     """Paths of ``|`` block scalars, whose text starts on the line after the mark."""
     lines: list[str] = field(default_factory=list)
 
-    def text_line(self, path: Path_, offset: int) -> Location:
-        """The location of line ``offset`` (0-based) inside the string at ``path``."""
+    def text_line(self, path: Path_, offset: int, snippet: str = "") -> Location:
+        """Where the text ``snippet``, on line ``offset`` (0-based) of the string at
+        ``path``, starts in the file.
+
+        In a ``|`` block the lines are the file's; in any other style YAML may
+        have folded them, so the snippet's first words are looked up instead.
+        """
         start = self.at(path)
-        if path not in self.literal_blocks:
-            if offset == 0:
-                return start
-            offset -= 1
-        line = start.line + 1 + offset
-        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        return Location(self.file, line, len(text) - len(text.lstrip()) + 1)
+        if path in self.literal_blocks:
+            line = start.line + 1 + offset
+            text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+            return Location(self.file, line, len(text) - len(text.lstrip()) + 1)
+        words = snippet.split()[:2]
+        if not words:
+            return start
+        pattern = re.compile(r"\s+".join(re.escape(word) for word in words))
+        for number in range(start.line, len(self.lines) + 1):
+            text = self.lines[number - 1]
+            begin = start.column - 1 if number == start.line else 0
+            found = pattern.search(text, begin)
+            if found:
+                return Location(self.file, number, found.start() + 1)
+        return start
 
     def at(self, path: Path_, *, key: bool = False) -> Location:
         """The location of ``path``, or of its nearest recorded ancestor."""
@@ -113,26 +126,34 @@ def resolve_plain(text: str) -> Any:
     return text
 
 
-def read_text(path: Path, name: str) -> str:
-    """Read a spec file as UTF-8, refusing what is too big or not text."""
+def read_text(
+    path: Path,
+    name: str,
+    error: type[ValidatorError] = SpecError,
+    limit: int | None = MAX_BYTES,
+    what: str = "a spec file",
+) -> str:
+    """Read ``path`` as UTF-8 (a BOM is fine), refusing what is too big or not
+    text; problems are raised as ``error`` located in ``name``."""
     where = Location(name)
     try:
         with path.open("rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
+            raw = handle.read() if limit is None else handle.read(limit + 1)
     except FileNotFoundError:
-        raise SpecError.at(where, "no such file") from None
+        raise error.at(where, "no such file") from None
     except IsADirectoryError:
-        raise SpecError.at(where, "is a directory, expected a spec file") from None
+        raise error.at(where, f"is a directory, expected {what}") from None
     except OSError as exc:
-        raise SpecError.at(where, f"cannot read: {exc.strerror or exc}") from None
-    if len(raw) > MAX_BYTES:
-        raise SpecError.at(where, f"file is larger than {MAX_BYTES} bytes")
+        raise error.at(where, f"cannot read: {exc.strerror or exc}") from None
+    if limit is not None and len(raw) > limit:
+        raise error.at(where, f"file is larger than {limit} bytes")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
         line = raw[: exc.start].count(b"\n") + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise SpecError.at(
+        column = len(raw[line_start : exc.start].decode("utf-8", "replace")) + 1
+        raise error.at(
             Location(name, line, column), f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})"
         ) from None
 
@@ -141,17 +162,21 @@ def load_text(text: str, name: str) -> Document:
     """Parse one YAML document from ``text``; ``name`` is used in locations."""
     source = SourceMap(name, lines=text.splitlines())
     parser = _Parser(text)
+    builder = _Builder(parser, source)
     try:
-        data = _Builder(parser, source).document()
+        data = builder.document()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(name, mark.line + 1, mark.column + 1) if mark else Location(name)
         problem = exc.problem or exc.context or "invalid YAML"
-        raise SpecError.at(where, f"invalid YAML: {problem}") from None
+        raise SpecError([*builder.problems, Problem(where, f"invalid YAML: {problem}")]) from None
     except yaml.YAMLError as exc:
-        raise SpecError.at(Location(name), f"invalid YAML: {exc}") from None
+        broken = Problem(Location(name), f"invalid YAML: {exc}")
+        raise SpecError([*builder.problems, broken]) from None
     finally:
         parser.dispose()
+    if builder.problems:
+        raise SpecError(builder.problems)
     return Document(data, source)
 
 
@@ -185,17 +210,20 @@ def _short(tag: str) -> str:
 
 
 class _Builder:
-    """Builds plain Python data from parser events, recording positions."""
+    """Builds plain Python data from parser events, recording positions.
+
+    Problems that leave the tree well-formed (a duplicate key, an anchor, a
+    tag, a non-string key) are collected so that all of them are reported;
+    a YAML syntax error ends the parse.
+    """
 
     def __init__(self, parser: Any, source: SourceMap) -> None:
         self._parser = parser
         self._source = source
+        self.problems: list[Problem] = []
 
-    def _where(self, event: Any) -> Location:
-        return Location(self._source.file, *_position(event))
-
-    def _fail(self, event: Any, message: str) -> SpecError:
-        return SpecError.at(self._where(event), message)
+    def _note(self, event: Any, message: str) -> None:
+        self.problems.append(Problem(Location(self._source.file, *_position(event)), message))
 
     def document(self) -> Any:
         parser = self._parser
@@ -207,17 +235,23 @@ class _Builder:
         parser.get_event()  # DocumentEnd
         if not parser.check_event(yaml.StreamEndEvent):
             event = parser.get_event()
-            raise self._fail(event, "more than one YAML document; a spec is a single document")
+            self._note(event, "more than one YAML document; a spec is a single document")
         return data
 
     def _node(self, path: Path_, depth: int) -> Any:
         event = self._parser.get_event()
         if isinstance(event, yaml.AliasEvent):
-            raise self._fail(event, f"aliases are not allowed in a spec (*{event.anchor})")
+            self._note(event, f"aliases are not allowed in a spec (*{event.anchor})")
+            return None
         if getattr(event, "anchor", None):
-            raise self._fail(event, f"anchors are not allowed in a spec (&{event.anchor})")
+            self._note(event, f"anchors are not allowed in a spec (&{event.anchor})")
         if depth > MAX_DEPTH:
-            raise self._fail(event, f"nesting deeper than {MAX_DEPTH} levels")
+            raise SpecError(
+                [
+                    *self.problems,
+                    Problem(self._where(event), f"nesting deeper than {MAX_DEPTH} levels"),
+                ]
+            )
         self._source.values[path] = _position(event)
         if isinstance(event, yaml.ScalarEvent):
             if event.style == "|":
@@ -229,12 +263,15 @@ class _Builder:
         if isinstance(event, yaml.MappingStartEvent):
             self._check_tag(event, "map")
             return self._mapping(path, depth)
-        raise self._fail(event, "unexpected YAML event")  # pragma: no cover
+        raise SpecError.at(self._where(event), "unexpected YAML event")  # pragma: no cover
+
+    def _where(self, event: Any) -> Location:
+        return Location(self._source.file, *_position(event))
 
     def _check_tag(self, event: Any, kind: str) -> None:
         tag = event.tag
         if tag is not None and tag not in ("!", _CORE + kind):
-            raise self._fail(event, f"tag {_short(tag)} is not allowed in a spec")
+            self._note(event, f"tag {_short(tag)} is not allowed in a spec")
 
     def _scalar(self, event: Any) -> Any:
         tag = event.tag
@@ -247,9 +284,11 @@ class _Builder:
             value = resolve_plain(event.value)
             kind = tag[len(_CORE) :]
             if not _fits(value, kind):
-                raise self._fail(event, f"{event.value!r} is not a valid !!{kind}")
+                self._note(event, f"{event.value!r} is not a valid !!{kind}")
+                return event.value
             return float(value) if kind == "float" else value
-        raise self._fail(event, f"tag {_short(tag)} is not allowed in a spec")
+        self._note(event, f"tag {_short(tag)} is not allowed in a spec")
+        return event.value
 
     def _sequence(self, path: Path_, depth: int) -> Iterator[Any]:
         index = 0
@@ -261,20 +300,26 @@ class _Builder:
     def _mapping(self, path: Path_, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
         parser = self._parser
+        scratch = (*path, "\0key")
         while not parser.check_event(yaml.MappingEndEvent):
             event = parser.peek_event()
+            key = self._node(scratch, depth + 1)
             if not isinstance(event, yaml.ScalarEvent):
-                raise self._fail(event, "mapping keys must be plain strings")
-            key = self._node((*path, "\0key"), depth + 1)
+                self._note(event, "mapping keys must be plain strings")
+                self._node(scratch, depth + 1)
+                continue
             if not isinstance(key, str):
-                raise self._fail(event, f"mapping key {event.value!r} must be a string")
+                self._note(event, f"mapping key {event.value!r} must be a string; quote it")
+                self._node(scratch, depth + 1)
+                continue
             child = (*path, key)
-            where = _position(event)
             if key in result:
                 first = self._source.keys[child]
-                raise self._fail(event, f"duplicate key {key!r} (first defined at line {first[0]})")
-            self._source.keys[child] = where
+                self._note(event, f"duplicate key {key!r} (first defined at line {first[0]})")
+                self._node(scratch, depth + 1)
+                continue
+            self._source.keys[child] = _position(event)
             result[key] = self._node(child, depth + 1)
         parser.get_event()
-        self._source.values.pop((*path, "\0key"), None)
+        self._source.values.pop(scratch, None)
         return result

@@ -103,14 +103,18 @@ class Operation:
     def accepted(self) -> tuple[str, ...]:
         return self.params + tuple(name for name in self.defaults if name not in self.params)
 
-    def all_sql(self) -> list[Sql]:
-        found = list(self.statements)
+    def queries(self) -> list[Sql]:
+        """The ``returns`` query and every nested one."""
+        found = []
         pending = [self.returns] if self.returns else []
         while pending:
             current = pending.pop()
             found.append(current.query)
             pending.extend(nested for _, nested in current.nest)
         return found
+
+    def all_sql(self) -> list[Sql]:
+        return [*self.statements, *self.queries()]
 
 
 @dataclass(frozen=True)
@@ -304,9 +308,10 @@ class _Builder:
         )
 
     def sql(self, path: Path_, text: str) -> list[Sql]:
+        # The first statement is located at its YAML node; later ones within it.
         return [
-            Sql(statement.sql, self.source.text_line(path, statement.line))
-            for statement in sqltext.split(text)
+            Sql(statement.sql, self.source.text_line(path, statement.line, statement.sql * bool(i)))
+            for i, statement in enumerate(sqltext.split(text))
         ]
 
     def operation(self, name: str, data: dict[str, Any]) -> Operation:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import database, loader, model, semantics, validate
 from .checks import criteria, machines, tables
-from .errors import SpecError, UsageError
+from .errors import SchemaError, SpecError, UsageError
 from .model import Spec
 from .results import Report
 from .templates import Clock
@@ -52,7 +52,14 @@ def run(spec: Spec, *, schema: Path | None = None, clock: Clock | None = None) -
             spec.source.at(()), "no schema to check: set 'schema' in the spec or pass --schema"
         )
     shown = display_path(schema_path)
-    template = database.load_schema(schema_path, shown)
+    if schema is None:  # named by the spec: a file that is not there is the spec's problem
+        where = spec.schema_location
+        if not schema_path.exists():
+            raise SchemaError.at(where, f"schema file not found: {shown}")
+        if schema_path.is_dir():
+            raise SchemaError.at(where, f"schema {shown} is a directory, expected an SQL file")
+    text = loader.read_text(schema_path, shown, SchemaError, limit=None, what="an SQL file")
+    template = database.load_schema(text, shown)
     clock = clock or Clock()
     try:
         checks = (

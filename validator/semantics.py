@@ -83,6 +83,13 @@ class _Checker:
             where = self.source.at((*base, "defaults", name))
             yield from self.references(value, where, set())
         accepted = set(operation.accepted)
+        for query in operation.queries():
+            count = len(sqltext.split(query.text))
+            if count != 1:
+                yield Problem(
+                    query.location,
+                    f"a 'returns' query must be exactly one statement, found {count}",
+                )
         for sql in operation.all_sql():
             if sqltext.has_positional(sql.text):
                 yield Problem(sql.location, "use named parameters (:name), not '?' placeholders")
@@ -127,7 +134,11 @@ class _Checker:
             return
         for text, parts in found:
             head = parts[0]
-            if head in templates.GENERATORS and len(parts) == 1:
+            if head in templates.GENERATORS:
+                if len(parts) > 1:
+                    yield Problem(
+                        where, f"${{{text}}}: {head!r} is a generated value, it has no fields"
+                    )
                 continue
             if head not in bound:
                 known = _names(sorted(bound | templates.GENERATORS))
@@ -147,6 +158,10 @@ class _Checker:
         fixtures = self.spec.fixtures
         for fixture in fixtures.values():
             yield from self.given(fixture.given, ("fixtures", fixture.name))
+            if fixture.name in templates.GENERATORS:
+                yield Problem(
+                    fixture.location, f"name {fixture.name!r} is reserved for a generated value"
+                )
         cyclic = _cyclic(
             {name: [d for d in fx.given if d in fixtures] for name, fx in fixtures.items()}
         )
@@ -223,15 +238,15 @@ class _Checker:
     # -- criteria ---------------------------------------------------------
 
     def criteria(self) -> Iterator[Problem]:
-        seen: dict[int | str, Location] = {}
+        seen: dict[str, Location] = {}
         for criterion in self.spec.criteria:
-            if criterion.key in seen:
+            key = str(criterion.key)  # 1 and "1" would share the check id criterion-1
+            if key in seen:
                 yield Problem(
                     criterion.location,
-                    f"criterion id {criterion.key!r} is already used at line "
-                    f"{seen[criterion.key].line}",
+                    f"criterion id {criterion.key!r} is already used at line {seen[key].line}",
                 )
-            seen.setdefault(criterion.key, criterion.location)
+            seen.setdefault(key, criterion.location)
             yield from self.criterion(criterion)
 
     def criterion(self, criterion: Criterion) -> Iterator[Problem]:
@@ -285,6 +300,47 @@ class _Checker:
                 return  # checked again once the reference is resolved
             where = self.source.at((*path, *exc.absolute_path))
             yield Problem(where, f"not a valid JSON Schema: {exc.message}")
+            return
+        for inner, ref in _refs(schema, ()):
+            where = self.source.at((*path, *inner, "$ref"))
+            if not ref.startswith("#"):
+                yield Problem(
+                    where,
+                    f"$ref {ref!r}: only references inside the expectation ('#/...') are supported",
+                )
+            elif not _pointer_resolves(schema, ref[1:]):
+                yield Problem(where, f"$ref {ref!r} points nowhere in this expectation")
+
+
+def _refs(schema: Any, path: Path_) -> Iterator[tuple[Path_, str]]:
+    """Every ``$ref`` in a schema, with the path of the object holding it."""
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            if key == "$ref" and isinstance(value, str):
+                yield path, value
+            elif key not in ("const", "enum", "default", "examples"):
+                yield from _refs(value, (*path, key))
+    elif isinstance(schema, list):
+        for index, item in enumerate(schema):
+            yield from _refs(item, (*path, index))
+
+
+def _pointer_resolves(document: Any, pointer: str) -> bool:
+    """Whether the JSON Pointer ``pointer`` (RFC 6901) names a part of ``document``."""
+    if pointer == "":
+        return True
+    if not pointer.startswith("/"):
+        return False
+    current = document
+    for raw in pointer[1:].split("/"):
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+            current = current[int(part)]
+        else:
+            return False
+    return True
 
 
 def _names(names: Iterable[str]) -> str:

@@ -99,7 +99,8 @@ def _explain(error: ValidationError, document: Document) -> list[Problem]:
     if validator == "required":
         missing = [key for key in value if key not in instance]
         return [
-            Problem(source.at(path), f"{where}: missing required key {key!r}") for key in missing
+            Problem(source.at(path, key=True), f"{where}: missing required key {key!r}")
+            for key in missing
         ]
     if validator == "pattern" and _is_key_error(error):
         key = str(instance)
@@ -111,6 +112,9 @@ def _explain(error: ValidationError, document: Document) -> list[Problem]:
         ]
     if validator in ("anyOf", "oneOf"):
         return [_explain_choice(error, document)]
+    if "x-message" in schema:
+        found = describe(instance)
+        return [Problem(source.at(path), f"{where}: {schema['x-message']}, found {found}")]
     return [Problem(source.at(path), f"{where}: {_expected(error)}")]
 
 

@@ -27,10 +27,14 @@ def match(
     except TemplateError as exc:
         return [Finding(expectation.location, "a resolvable reference", str(exc), step)]
     try:
-        validator = Draft202012Validator(schema)
-        errors = sorted(validator.iter_errors(value), key=_order)
-    except SchemaError as exc:  # pragma: no cover - a resolved reference made it invalid
+        if schema != expectation.schema:  # a resolved reference may have made it invalid
+            Draft202012Validator.check_schema(schema)
+        errors = sorted(Draft202012Validator(schema).iter_errors(value), key=_order)
+    except SchemaError as exc:
         return [Finding(expectation.location, "a valid JSON Schema", exc.message, step)]
+    except Exception as exc:  # jsonschema raises many kinds for a schema it cannot apply
+        found = f"{type(exc).__name__}: {exc}"
+        return [Finding(expectation.location, "a JSON Schema that can be applied", found, step)]
     return [_finding(expectation, error, source, step) for error in errors]
 
 
