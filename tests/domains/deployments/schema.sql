@@ -1,8 +1,8 @@
 -- A deployment pipeline: services are deployed, version by version, to
 -- environments. A deployment moves queued -> building -> deploying -> live,
 -- may fail while building or deploying, and may be rolled back while
--- deploying. Checked by spec.yaml next to this file; the files in broken/
--- are copies of this one with one rule broken each.
+-- deploying. Checked by spec.yaml next to this file; tests/test_second_domain.py
+-- checks variants of it with one rule broken each.
 
 CREATE TABLE services (
     id TEXT PRIMARY KEY,
