@@ -160,6 +160,8 @@ class StateMachine:
     key: str | None
     states: tuple[str, ...]
     initial: str
+    sources: tuple[str, ...]
+    """The states the spec lists transitions from (even an empty list)."""
     transitions: tuple[Transition, ...]
     terminal: tuple[str, ...]
     timestamps: tuple[TimestampRule, ...]
@@ -384,6 +386,7 @@ class _Builder:
             key=data.get("key"),
             states=tuple(data["states"]),
             initial=data["initial"],
+            sources=tuple(data["transitions"]),
             transitions=transitions,
             terminal=terminal,
             timestamps=timestamps,

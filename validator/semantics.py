@@ -196,7 +196,7 @@ class _Checker:
                 )
 
         yield from unknown(machine.initial, self.source.at((*path, "initial")), "initial state")
-        for source in {t.source for t in machine.transitions} | set(self._sources(machine)):
+        for source in machine.sources:
             yield from unknown(
                 source, self.source.at((*path, "transitions", source), key=True), "state"
             )
@@ -229,11 +229,6 @@ class _Checker:
                 )
         yield from self.call(machine.create, bound)
         yield from self.call(machine.move, bound | set(MACHINE_NAMES))
-
-    def _sources(self, machine: StateMachine) -> list[str]:
-        raw = self.source.keys
-        prefix = (*machine.path, "transitions")
-        return [str(key[-1]) for key in raw if key[:-1] == prefix]
 
     # -- criteria ---------------------------------------------------------
 
