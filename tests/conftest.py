@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from validator import load_spec, run
 from validator.cli import main
+from validator.results import Report
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "test_task_session.yaml"
@@ -26,6 +28,35 @@ class Outcome:
 
 
 RunCli = Callable[..., Outcome]
+
+TRIGGER = "CREATE TRIGGER agent_sessions_status_transition"
+
+
+def shipped_report(root: Path, *, trigger: bool) -> Report:
+    """Run the shipped spec with ``root`` as the working directory, with or without
+    the transition trigger (without it, exactly the 15 refusal checks fail), so
+    that every path in the report is relative and the report is reproducible.
+
+    The caller must have changed into ``root`` (``monkeypatch.chdir``).
+    """
+    schema = SCHEMA.read_text("utf-8")
+    if not trigger:
+        schema = schema[: schema.index(TRIGGER)]
+    (root / "spec").mkdir(exist_ok=True)
+    (root / "schema.sql").write_text(schema, "utf-8")
+    (root / "spec" / SPEC.name).write_text(SPEC.read_text("utf-8"), "utf-8")
+    return run(load_spec(Path("spec") / SPEC.name))
+
+
+@pytest.fixture(params=["pass", "fail"])
+def outcome_report(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[str, Report]:
+    """``("pass", report)`` of the shipped spec, then ``("fail", report)`` of it
+    against the schema without its trigger; paths in them are relative."""
+    monkeypatch.chdir(tmp_path)
+    name: str = request.param
+    return name, shipped_report(tmp_path, trigger=name == "pass")
 
 
 @pytest.fixture

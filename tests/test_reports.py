@@ -11,43 +11,20 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SCHEMA, SPEC
+from conftest import ROOT, shipped_report
 from jsonschema import Draft202012Validator
 
-from validator import load_spec, run
-from validator.reports import REPORTERS, render
+from validator.reports import render
 from validator.results import Report
 
 GOLDEN = ROOT / "tests" / "golden"
-TRIGGER = "CREATE TRIGGER agent_sessions_status_transition"
 SUFFIX = {"text": "txt", "json": "json"}
 
 
-def report_in(root: Path, *, trigger: bool) -> Report:
-    """Run the shipped spec from ``root`` (as working directory), with or without
-    the transition trigger, so that every path in the report is relative."""
-    schema = SCHEMA.read_text("utf-8")
-    if not trigger:
-        schema = schema[: schema.index(TRIGGER)]
-    (root / "spec").mkdir()
-    (root / "schema.sql").write_text(schema, "utf-8")
-    (root / "spec" / SPEC.name).write_text(SPEC.read_text("utf-8"), "utf-8")
-    return run(load_spec(Path("spec") / SPEC.name))
-
-
-@pytest.fixture(params=["pass", "fail"])
-def outcome_report(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> tuple[str, Report]:
-    monkeypatch.chdir(tmp_path)
-    name: str = request.param
-    return name, report_in(tmp_path, trigger=name == "pass")
-
-
-@pytest.mark.parametrize("fmt", sorted(REPORTERS))
+@pytest.mark.parametrize("fmt", sorted(SUFFIX))
 def test_golden(fmt: str, outcome_report: tuple[str, Report]) -> None:
     name, report = outcome_report
-    rendered = render(fmt, report)
+    rendered = render(fmt, [report])
     golden = GOLDEN / f"{name}.{SUFFIX[fmt]}"
     if os.environ.get("UPDATE_GOLDEN"):
         golden.write_text(rendered, "utf-8")
@@ -57,7 +34,7 @@ def test_golden(fmt: str, outcome_report: tuple[str, Report]) -> None:
 def test_json_report_follows_its_schema(outcome_report: tuple[str, Report]) -> None:
     schema = json.loads((ROOT / "validator" / "report.schema.json").read_text("utf-8"))
     Draft202012Validator.check_schema(schema)
-    document = json.loads(render("json", outcome_report[1]))
+    document = json.loads(render("json", [outcome_report[1]]))
     errors = [error.message for error in Draft202012Validator(schema).iter_errors(document)]
     assert errors == []
 
@@ -70,8 +47,8 @@ def test_json_report_schema_refuses_a_broken_report() -> None:
 
 def test_failing_report_counts_and_verdict(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    report = report_in(tmp_path, trigger=False)
-    document = json.loads(render("json", report))
+    report = shipped_report(tmp_path, trigger=False)
+    document = json.loads(render("json", [report]))
     assert document["verdict"] == "FAIL"
     assert document["summary"] == {"total": 73, "passed": 58, "failed": 15, "errors": 0}
     failed = [check for check in document["checks"] if check["outcome"] == "fail"]

@@ -1,47 +1,143 @@
-"""The command line: argv -> run -> report on stdout -> exit status.
+"""The command line: argv -> load -> run -> reports on stdout and in files -> exit status.
 
 Exit status: 0 every check passed, 1 a check failed or could not run,
-2 unusable input or usage (the problems are printed as ``file:line:col:
-message`` on stderr), 3 internal error (a bug: the traceback goes to stderr).
+2 unusable input or usage (every problem printed as ``file:line:col:
+message`` on stderr, no report written), 3 internal error (a bug: the
+traceback goes to stderr), 130/143 interrupted by SIGINT/SIGTERM. With
+several specs the status is the worst of them.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
+from typing import TextIO
 
 from . import __version__
-from .errors import ValidatorError
-from .reports import REPORTERS, render
-from .runner import load_spec, run
+from .discover import expand, looks_like_spec
+from .errors import Location, Problem, ValidatorError
+from .model import Spec
+from .outputs import Dumper, Target, parse_target, write_atomic
+from .reports import FORMATS, RenderOptions, render
+from .results import Planned, Report
+from .runner import Select, load_spec, plan, run
+from .selection import SelectionError, compile_expression
 
 EXIT_PASS, EXIT_FAIL, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 
 
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="validator",
-        description="Check an SQLite schema against a declarative YAML spec.",
+        description="Check an SQLite schema or database against declarative YAML specs.",
         epilog="Exit status: 0 pass, 1 a check failed, 2 unusable input, 3 internal error.",
     )
-    parser.add_argument("spec", type=Path, help="the spec file (YAML)")
     parser.add_argument(
-        "--schema",
+        "specs", nargs="+", type=Path, metavar="SPEC", help="spec files, or directories of them"
+    )
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument(
+        "--schema", type=Path, metavar="PATH", help="apply this SQL schema instead of the spec's"
+    )
+    target.add_argument(
+        "--db",
         type=Path,
         metavar="PATH",
-        help="apply this SQL schema instead of the one the spec names",
+        help="check a private copy of this existing SQLite database (never written)",
     )
     parser.add_argument(
-        "--format",
-        choices=sorted(REPORTERS),
-        default="text",
-        help="report format on standard output (default: text)",
+        "--format", choices=FORMATS, default="text", help="report on standard output (text)"
+    )
+    parser.add_argument(
+        "--report",
+        action="append",
+        default=[],
+        metavar="FORMAT:PATH",
+        help="also write that report format to PATH (repeatable)",
+    )
+    parser.add_argument(
+        "--list", action="store_true", help="list the checks (id and title) without running"
+    )
+    parser.add_argument(
+        "--only-specs",
+        action="store_true",
+        help="skip named files that are not specs of this format (for pre-commit)",
+    )
+    parser.add_argument(
+        "-k",
+        dest="keyword",
+        metavar="EXPR",
+        default="",
+        help="run only checks whose id or title matches, as pytest's -k",
+    )
+    parser.add_argument(
+        "--dump",
+        type=Path,
+        metavar="DIR",
+        help="keep each criterion's final database as DIR/SPEC/CHECK.sql",
+    )
+    parser.add_argument(
+        "--junit-testcase-location",
+        action="store_true",
+        help="JUnit: also put file= and line= on each testcase (GitLab reads them; "
+        "Jenkins' junit-10 schema does not allow them)",
+    )
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text report (auto: on a terminal, honouring NO_COLOR and FORCE_COLOR)",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
+
+
+def use_color(choice: str, stream: TextIO) -> bool:
+    """``--color``: auto follows NO_COLOR, then FORCE_COLOR, then whether it is a terminal."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return stream.isatty()
+
+
+@dataclass
+class _Run:
+    """What one invocation has gathered so far."""
+
+    problems: list[Problem] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
+
+
+class _Terminated(BaseException):
+    """SIGTERM, turned into an exception so that clean-up code runs."""
+
+
+@contextmanager
+def _sigterm_as_exception() -> Iterator[None]:
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        raise _Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -50,17 +146,104 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse has printed the usage problem
         return EXIT_INPUT if exc.code else EXIT_PASS
     try:
-        spec = load_spec(options.spec)
-        report = run(spec, schema=options.schema)
-        sys.stdout.write(render(options.format, report))
-    except ValidatorError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return EXIT_INPUT
+        with _sigterm_as_exception():
+            return _main(options)
     except KeyboardInterrupt:
-        return 130
+        print("validator: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except _Terminated:
+        print("validator: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except Exception:
         print("validator: internal error (a bug; please report it):", file=sys.stderr)
         traceback.print_exc(file=sys.stderr)
         return EXIT_INTERNAL
-    return EXIT_PASS if report.verdict == "PASS" else EXIT_FAIL
+
+
+def _main(options: argparse.Namespace) -> int:
+    try:
+        targets = [parse_target(text, FORMATS) for text in options.report]
+        select = _selector(options.keyword)
+        paths = expand(options.specs)
+        if options.only_specs:
+            paths = [path for path in paths if looks_like_spec(path)]
+            if not paths:
+                print("validator: no spec files to check", file=sys.stderr)
+                return EXIT_PASS
+        if options.dump is not None and options.dump.exists() and not options.dump.is_dir():
+            raise ValidatorError.at(Location(str(options.dump)), "--dump needs a directory")
+    except ValidatorError as exc:
+        return _fail(exc.problems)
+    state = _Run()
+    specs = _load_all(paths, state)
+    if state.problems:
+        return _fail(state.problems)
+    if options.list:
+        sys.stdout.write(_listing(specs, select))
+        return EXIT_PASS
+    for spec in specs:
+        dump = Dumper(options.dump, spec.name) if options.dump is not None else None
+        try:
+            report = run(
+                spec, schema=options.schema, database_path=options.db, select=select, dump=dump
+            )
+        except ValidatorError as exc:
+            state.problems.extend(exc.problems)
+            continue
+        if report.checks:
+            state.reports.append(report)
+    if state.problems:
+        return _fail(state.problems)
+    if not state.reports:
+        where = Location(" ".join(str(path) for path in paths))
+        return _fail([Problem(where, f"no check matches -k {options.keyword!r}")])
+    return _emit(state.reports, options, targets)
+
+
+def _selector(keyword: str) -> Select | None:
+    if not keyword.strip():
+        return None
+    try:
+        return compile_expression(keyword)
+    except SelectionError as exc:
+        raise ValidatorError.at(Location(f"-k {keyword}"), str(exc)) from None
+
+
+def _load_all(paths: list[Path], state: _Run) -> list[Spec]:
+    specs = []
+    for path in paths:
+        try:
+            specs.append(load_spec(path))
+        except ValidatorError as exc:
+            state.problems.extend(exc.problems)
+    return specs
+
+
+def _listing(specs: list[Spec], select: Select | None) -> str:
+    lines: list[str] = []
+    for spec in specs:
+        chosen: list[Planned] = [p for p in plan(spec) if select is None or select(p)]
+        if len(specs) > 1:
+            lines.append(f"{spec.file} ({len(chosen)} checks)")
+        width = max((len(p.id) for p in chosen), default=0)
+        lines.extend(f"{p.id.ljust(width)}  {p.title}" for p in chosen)
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _emit(reports: list[Report], options: argparse.Namespace, targets: list[Target]) -> int:
+    located = bool(options.junit_testcase_location)
+    color = use_color(options.color, sys.stdout) if options.format == "text" else False
+    stdout = RenderOptions(color=color, junit_testcase_location=located)
+    sys.stdout.write(render(options.format, reports, stdout))
+    sys.stdout.flush()
+    files = RenderOptions(junit_testcase_location=located)
+    for target in targets:
+        write_atomic(target.path, render(target.format, reports, files))
+    passed = all(report.verdict == "PASS" for report in reports)
+    return EXIT_PASS if passed else EXIT_FAIL
+
+
+def _fail(problems: list[Problem]) -> int:
+    for problem in sorted(set(problems)):
+        print(problem, file=sys.stderr)
+    return EXIT_INPUT

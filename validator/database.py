@@ -7,8 +7,11 @@ manages savepoints itself.
 
 from __future__ import annotations
 
+import re
+import shutil
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 
 from . import sqltext
 from .errors import Location, SchemaError
@@ -46,11 +49,80 @@ def load_schema(text: str, name: str) -> sqlite3.Connection:
     return connection
 
 
-def copy(template: sqlite3.Connection) -> sqlite3.Connection:
-    """A fresh in-memory copy of ``template``, foreign keys on."""
-    connection = connect()
-    template.backup(connection)
-    return connection
+SQLITE_HEADER = b"SQLite format 3\x00"
+IN_MEMORY_LIMIT = 64 * 1024 * 1024
+"""Databases up to this size are worked on in memory; larger ones in a temporary file."""
+
+_COMPANIONS = ("-wal", "-journal")
+"""Files SQLite keeps beside a database that hold committed (or to-be-undone) pages."""
+
+
+def _stamps(path: Path) -> list[tuple[int, int] | None]:
+    stamps: list[tuple[int, int] | None] = []
+    for suffix in ("", *_COMPANIONS):
+        try:
+            status = Path(f"{path}{suffix}").stat()
+        except FileNotFoundError:
+            stamps.append(None)
+        else:
+            stamps.append((status.st_size, status.st_mtime_ns))
+    return stamps
+
+
+def open_copy(path: Path, name: str, workdir: Path, attempts: int = 5) -> sqlite3.Connection:
+    """A private working copy of the database at ``path``, foreign keys on.
+
+    The original is only ever read, byte by byte, and never opened with
+    SQLite: even a read-only SQLite connection writes its read marks into a
+    WAL database's ``-shm`` file. The database and its ``-wal``/``-journal``
+    are copied into ``workdir`` (again if they changed meanwhile), SQLite
+    recovers the copy there, and ``PRAGMA quick_check`` must pass. Small
+    databases are then moved into memory with the backup API.
+    """
+    where = Location(name)
+    if not path.exists():
+        raise SchemaError.at(where, "no such database file")
+    if path.is_dir():
+        raise SchemaError.at(where, "is a directory, expected an SQLite database file")
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise SchemaError.at(where, f"cannot read: {exc.strerror or exc}") from None
+    if header != SQLITE_HEADER:
+        found = "an empty file" if not header else "no SQLite header"
+        raise SchemaError.at(where, f"not an SQLite database ({found})")
+    copy = workdir / "database.sqlite"
+    for _ in range(attempts):
+        before = _stamps(path)
+        for suffix in ("", *_COMPANIONS):
+            source = Path(f"{path}{suffix}")
+            if source.exists():
+                shutil.copyfile(source, f"{copy}{suffix}")
+        if _stamps(path) == before:
+            break
+    else:
+        raise SchemaError.at(where, "the database kept changing while it was copied; try again")
+    connection = connect(str(copy))
+    try:
+        problems = [row[0] for row in connection.execute("PRAGMA quick_check").fetchmany(3)]
+        if problems != ["ok"]:
+            raise SchemaError.at(where, f"the database is corrupt: {'; '.join(problems)}")
+        if copy.stat().st_size <= IN_MEMORY_LIMIT:
+            memory = connect()
+            connection.backup(memory)
+            connection.close()
+            return memory
+        # Rollback journal in memory: the copy is private and thrown away.
+        connection.execute("PRAGMA journal_mode = MEMORY")
+        connection.execute("PRAGMA synchronous = OFF")
+        return connection
+    except sqlite3.DatabaseError as exc:
+        connection.close()
+        raise SchemaError.at(where, f"the database is corrupt or unreadable: {exc}") from None
+    except BaseException:
+        connection.close()
+        raise
 
 
 # -- introspection --------------------------------------------------------
@@ -139,6 +211,23 @@ def introspect(connection: sqlite3.Connection, name: str) -> Table | None:
         )
         indexes.append(Index(row[1], bool(row[2]), row[3], bool(row[4]), index_columns))
     return Table(real, columns, foreign_keys, tuple(indexes))
+
+
+_DEFERRED = re.compile(r"\bDEFERRABLE\s+INITIALLY\s+DEFERRED\b", re.IGNORECASE)
+
+
+def deferred_tables(connection: sqlite3.Connection) -> tuple[str, ...]:
+    """Tables with a foreign key checked only at commit (``DEFERRABLE INITIALLY DEFERRED``)."""
+    rows = connection.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'table'")
+    return tuple(name for name, sql in rows if sql and _DEFERRED.search(sql))
+
+
+def foreign_key_violations(connection: sqlite3.Connection, tables: tuple[str, ...]) -> int:
+    """How many rows of ``tables`` break a foreign key right now."""
+    return sum(
+        len(connection.execute(f"PRAGMA foreign_key_check({quote(table)})").fetchall())
+        for table in tables
+    )
 
 
 # -- errors ---------------------------------------------------------------

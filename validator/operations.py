@@ -39,6 +39,7 @@ class Executor:
     def __init__(self, spec: Spec, connection: sqlite3.Connection) -> None:
         self.spec = spec
         self.connection = connection
+        self.deferred = database.deferred_tables(connection)
 
     def arguments(self, operation: Operation, call: Call, scope: Scope) -> dict[str, Any]:
         """The parameter values of ``call``: its arguments, then the defaults."""
@@ -54,12 +55,19 @@ class Executor:
         operation = self.spec.operations[call.operation]
         values = self.arguments(operation, call, scope)
         connection = self.connection
+        deferred = self.deferred
         connection.execute("SAVEPOINT validator_call")
         try:
+            before = database.foreign_key_violations(connection, deferred) if deferred else 0
             for statement in operation.statements:
                 # Step every statement to the end (RETURNING clauses included).
                 self._execute(statement, values).fetchall()
             result = self._returns(operation.returns, values) if operation.returns else None
+            # The call is the data layer's transaction: a deferred foreign key must
+            # hold when it ends, even though the check's own savepoint is still open.
+            if deferred and database.foreign_key_violations(connection, deferred) > before:
+                message = "FOREIGN KEY constraint failed (deferred, checked when the call ends)"
+                raise CallError(message, operation.location, "foreign_key")
             # Releasing the outermost savepoint commits, which is when SQLite checks
             # deferred foreign keys: a refusal there belongs to this call too.
             self._execute(Sql("RELEASE validator_call", operation.location), {})

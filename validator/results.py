@@ -9,6 +9,9 @@ from .errors import Location
 
 Section = Literal["tables", "state_machines", "criteria"]
 Outcome = Literal["pass", "fail", "error"]
+Probe = Literal["initial", "allowed", "refused", "outside"]
+"""What a state machine check tries: the start state, a listed transition, an
+unlisted one (``reject_others``), or a value outside the states."""
 SECTIONS: tuple[Section, ...] = ("tables", "state_machines", "criteria")
 
 
@@ -27,8 +30,45 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Planned:
+    """A check before it runs: what ``--list`` shows and ``-k`` selects from."""
+
+    section: Section
+    id: str
+    title: str
+    location: Location
+    number: int | None = None
+    machine: str | None = None
+    transition: tuple[str, str] | None = None
+    probe: Probe | None = None
+
+    def result(self, outcome: Outcome, findings: tuple[Finding, ...] = ()) -> CheckResult:
+        return CheckResult(
+            section=self.section,
+            id=self.id,
+            title=self.title,
+            outcome=outcome,
+            location=self.location,
+            findings=findings,
+            number=self.number,
+            machine=self.machine,
+            transition=self.transition,
+            probe=self.probe,
+        )
+
+    def judge(self, findings: list[Finding]) -> CheckResult:
+        """Pass when there are no findings, else fail with them."""
+        return self.result("fail" if findings else "pass", tuple(findings))
+
+
+@dataclass(frozen=True)
 class CheckResult:
-    """The outcome of one check. ``id`` is stable across runs and schemas."""
+    """The outcome of one check. ``id`` is stable across runs and schemas.
+
+    State machine checks name their ``machine``, what they ``probe`` and, for
+    a move, the ``(source, target)`` pair tried (for ``outside``, the target
+    is the value outside the states).
+    """
 
     section: Section
     id: str
@@ -37,6 +77,14 @@ class CheckResult:
     location: Location
     findings: tuple[Finding, ...] = ()
     number: int | None = None
+    machine: str | None = None
+    transition: tuple[str, str] | None = None
+    probe: Probe | None = None
+
+    @property
+    def display_title(self) -> str:
+        """The title as reports show it: criteria with their seed number first."""
+        return f"{self.number}. {self.title}" if self.number is not None else self.title
 
     @property
     def message(self) -> str:
@@ -59,13 +107,26 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class MachineSummary:
+    """A state machine as declared, for reporters that draw it."""
+
+    name: str
+    states: tuple[str, ...]
+    initial: str
+    terminal: tuple[str, ...]
+    transitions: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class Report:
-    """Everything a run found for one spec."""
+    """Everything a run found for one spec. ``schema`` names what the checks ran
+    against: the SQL schema applied, or the database copied."""
 
     spec: str
     title: str
     schema: str
     checks: tuple[CheckResult, ...] = field(default_factory=tuple)
+    machines: tuple[MachineSummary, ...] = ()
 
     @property
     def summary(self) -> Summary:

@@ -1,22 +1,32 @@
-"""The library entry points: load a spec, run it, get a report.
+"""The library entry points: load a spec, plan its checks, run them, get a report.
 
 ``load_spec(path) -> Spec`` raises :class:`~validator.errors.SpecError` with
 every problem located; ``run(spec) -> Report`` applies the schema to a fresh
-database and runs every check. Failing checks are values in the report;
-exceptions mean the run could not happen.
+database (or copies an existing one) and runs the checks. Failing checks are
+values in the report; exceptions mean the run could not happen.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
+import tempfile
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 from . import database, loader, model, semantics, validate
 from .checks import criteria, machines, tables
 from .errors import SchemaError, SpecError, UsageError
 from .model import Spec
-from .results import Report
+from .results import Planned, Report
 from .templates import Clock
+
+Select = Callable[[Planned], bool]
+"""Chooses which planned checks run (``-k``)."""
+
+Dump = Callable[[str, str], None]
+"""Receives ``(check_id, sql)``: a criterion's final database state."""
 
 
 def display_path(path: Path) -> str:
@@ -44,8 +54,55 @@ def load_spec(path: Path, name: str | None = None) -> Spec:
     return spec
 
 
-def run(spec: Spec, *, schema: Path | None = None, clock: Clock | None = None) -> Report:
-    """Apply the schema (``schema`` overrides the spec's) and run every check."""
+def plan(spec: Spec) -> list[Planned]:
+    """Every check the spec declares, in report order, without running any."""
+    return [*tables.plan(spec), *machines.plan(spec), *criteria.plan(spec)]
+
+
+def run(
+    spec: Spec,
+    *,
+    schema: Path | None = None,
+    database_path: Path | None = None,
+    clock: Clock | None = None,
+    select: Select | None = None,
+    dump: Dump | None = None,
+) -> Report:
+    """Run the checks of ``spec`` and report them.
+
+    The checks run against ``schema`` applied to a fresh database (default:
+    the spec's own schema), or against a private copy of the existing
+    database ``database_path``. ``select`` keeps only some checks.
+    """
+    selected = None if select is None else {p.id for p in plan(spec) if select(p)}
+    clock = clock or Clock()
+    with ExitStack() as stack:
+        connection, shown = _open(spec, schema, database_path, stack)
+        stack.callback(connection.close)
+        checks = (
+            *tables.check(spec, connection, selected),
+            *machines.check(spec, connection, clock, selected),
+            *criteria.check(spec, connection, clock, selected, dump),
+        )
+    return Report(
+        spec=spec.file,
+        title=spec.title,
+        schema=shown,
+        checks=checks,
+        machines=tuple(machines.summary(machine) for machine in spec.machines),
+    )
+
+
+def _open(
+    spec: Spec, schema: Path | None, database_path: Path | None, stack: ExitStack
+) -> tuple[sqlite3.Connection, str]:
+    """The working database the checks run on, and how to name it."""
+    if database_path is not None:
+        if schema is not None:
+            raise UsageError.at(spec.source.at(()), "give either a schema or a database, not both")
+        shown = display_path(database_path)
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="validator-")))
+        return database.open_copy(database_path, shown, workdir), shown
     schema_path = schema if schema is not None else spec.schema
     if schema_path is None:
         raise UsageError.at(
@@ -59,14 +116,4 @@ def run(spec: Spec, *, schema: Path | None = None, clock: Clock | None = None) -
         if schema_path.is_dir():
             raise SchemaError.at(where, f"schema {shown} is a directory, expected an SQL file")
     text = loader.read_text(schema_path, shown, SchemaError, limit=None, what="an SQL file")
-    template = database.load_schema(text, shown)
-    clock = clock or Clock()
-    try:
-        checks = (
-            *tables.check(spec, template),
-            *machines.check(spec, template, clock),
-            *criteria.check(spec, template, clock),
-        )
-    finally:
-        template.close()
-    return Report(spec=spec.file, title=spec.title, schema=shown, checks=checks)
+    return database.load_schema(text, shown), shown

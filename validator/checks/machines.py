@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -22,7 +22,7 @@ from .. import database
 from ..errors import Location
 from ..model import Spec, StateMachine
 from ..operations import CallError
-from ..results import CheckResult, Finding, Outcome
+from ..results import CheckResult, Finding, MachineSummary, Outcome, Planned, Probe
 from ..templates import Clock, TemplateError
 from .sandbox import Sandbox, SetupError
 
@@ -31,18 +31,46 @@ from .sandbox import Sandbox, SetupError
 class _Probe:
     """One check of a machine: a transition ``source -> target`` (or the start)."""
 
-    check_id: str
-    title: str
+    planned: Planned
     source: str | None
     target: str
     allowed: bool
-    location: Location
+
+    @property
+    def location(self) -> Location:
+        return self.planned.location
 
 
-def check(spec: Spec, template: sqlite3.Connection, clock: Clock) -> Iterator[CheckResult]:
+def plan(spec: Spec) -> list[Planned]:
     """Every state machine check, machine by machine, in a stable order."""
+    return [probe.planned for machine in spec.machines for probe in probes(spec, machine)]
+
+
+def check(
+    spec: Spec,
+    connection: sqlite3.Connection,
+    clock: Clock,
+    selected: Container[str] | None = None,
+) -> Iterator[CheckResult]:
+    """Run the state machine checks (those in ``selected``, or all)."""
     for machine in spec.machines:
-        yield from _MachineChecker(spec, machine, template, clock).run()
+        chosen = [
+            probe
+            for probe in probes(spec, machine)
+            if selected is None or probe.planned.id in selected
+        ]
+        if chosen:
+            yield from _MachineChecker(spec, machine, connection, clock).run(chosen)
+
+
+def summary(machine: StateMachine) -> MachineSummary:
+    return MachineSummary(
+        name=machine.name,
+        states=machine.states,
+        initial=machine.initial,
+        terminal=machine.terminal,
+        transitions=tuple((t.source, t.target) for t in machine.transitions),
+    )
 
 
 def outside_value(states: tuple[str, ...]) -> str:
@@ -66,109 +94,113 @@ def paths(machine: StateMachine) -> dict[str, list[str]]:
     return found
 
 
+def probes(spec: Spec, machine: StateMachine) -> list[_Probe]:
+    """The checks of ``machine``: its start, each allowed transition, with
+    ``reject_others`` each unlisted one, and a value outside the states."""
+    name = machine.name
+    at = spec.source.at
+
+    def probe(
+        kind: Probe, suffix: str, title: str, where: Location, source: str | None, target: str
+    ) -> _Probe:
+        transition = (source, target) if source is not None else None
+        planned = Planned(
+            "state_machines",
+            f"machine-{name}.{suffix}",
+            f"{name}: {title}",
+            where,
+            machine=name,
+            transition=transition,
+            probe=kind,
+        )
+        return _Probe(planned, source, target, kind in ("initial", "allowed"))
+
+    found = [
+        probe(
+            "initial",
+            "initial",
+            f"a new row starts in {machine.initial!r}",
+            at((*machine.path, "initial")),
+            None,
+            machine.initial,
+        )
+    ]
+    for t in machine.transitions:
+        title = f"{t.source} -> {t.target} is allowed"
+        found.append(
+            probe("allowed", f"{t.source}->{t.target}", title, t.location, t.source, t.target)
+        )
+    if machine.reject_others:
+        where = at((*machine.path, "reject_others"))
+        for source in machine.states:
+            allowed = set(machine.allowed(source))
+            for target in machine.states:
+                if target != source and target not in allowed:
+                    title = f"{source} -> {target} is refused"
+                    found.append(
+                        probe("refused", f"{source}->{target}", title, where, source, target)
+                    )
+    outside = outside_value(machine.states)
+    found.append(
+        probe(
+            "outside",
+            "outside-states",
+            f"a value outside the states ({outside!r}) is refused",
+            at((*machine.path, "states")),
+            machine.initial,
+            outside,
+        )
+    )
+    return found
+
+
 class _MachineChecker:
     def __init__(
-        self, spec: Spec, machine: StateMachine, template: sqlite3.Connection, clock: Clock
+        self, spec: Spec, machine: StateMachine, connection: sqlite3.Connection, clock: Clock
     ) -> None:
         self.spec = spec
         self.machine = machine
-        self.template = template
+        self.connection = connection
         self.clock = clock
         self.key: str | None = machine.key
 
-    def probes(self) -> list[_Probe]:
-        machine = self.machine
-        prefix = f"machine-{machine.name}"
-        probes = [
-            _Probe(
-                f"{prefix}.initial",
-                f"{machine.name}: a new row starts in {machine.initial!r}",
-                None,
-                machine.initial,
-                True,
-                self.spec.source.at((*machine.path, "initial")),
-            )
-        ]
-        for t in machine.transitions:
-            probes.append(
-                _Probe(
-                    f"{prefix}.{t.source}->{t.target}",
-                    f"{machine.name}: {t.source} -> {t.target} is allowed",
-                    t.source,
-                    t.target,
-                    True,
-                    t.location,
-                )
-            )
-        if machine.reject_others:
-            where = self.spec.source.at((*machine.path, "reject_others"))
-            for source in machine.states:
-                allowed = set(machine.allowed(source))
-                for target in machine.states:
-                    if target != source and target not in allowed:
-                        probes.append(
-                            _Probe(
-                                f"{prefix}.{source}->{target}",
-                                f"{machine.name}: {source} -> {target} is refused",
-                                source,
-                                target,
-                                False,
-                                where,
-                            )
-                        )
-        outside = outside_value(machine.states)
-        probes.append(
-            _Probe(
-                f"{prefix}.outside-states",
-                f"{machine.name}: a value outside the states ({outside!r}) is refused",
-                machine.initial,
-                outside,
-                False,
-                self.spec.source.at((*machine.path, "states")),
-            )
-        )
-        return probes
-
-    def run(self) -> Iterator[CheckResult]:
-        probes = self.probes()
+    def run(self, chosen: list[_Probe]) -> Iterator[CheckResult]:
         results: dict[str, CheckResult] = {}
         by_source: dict[str | None, list[_Probe]] = {}
-        for probe in probes:
+        for probe in chosen:
             by_source.setdefault(probe.source, []).append(probe)
         for source, group in by_source.items():
             for probe, outcome, findings in self.run_group(source, group):
-                results[probe.check_id] = CheckResult(
-                    section="state_machines",
-                    id=probe.check_id,
-                    title=probe.title,
-                    outcome=outcome,
-                    location=probe.location,
-                    findings=tuple(findings),
-                )
-        for probe in probes:
-            yield results[probe.check_id]
+                results[probe.planned.id] = probe.planned.result(outcome, tuple(findings))
+        for probe in chosen:
+            yield results[probe.planned.id]
 
     def run_group(
         self, source: str | None, group: list[_Probe]
     ) -> Iterator[tuple[_Probe, Outcome, list[Finding]]]:
         """Reach ``source`` once, then try each probe of ``group`` from there."""
-        with Sandbox(self.spec, self.template, self.clock) as sandbox:
-            try:
-                sandbox.setup(self.machine.given)
-                row = self.start(sandbox, source)
-            except SetupError as exc:
-                for probe in group:
-                    yield probe, "error", [exc.finding]
-                return
-            except _Failed as failed:
-                for probe in group:
-                    yield probe, failed.outcome, [failed.finding]
-                return
-            for probe in group:
-                if probe.source is None:
-                    yield probe, "pass", []
-                    continue
-                yield (probe, *self.attempt(sandbox, row, probe))
+        pending = list(group)
+        while pending:
+            with Sandbox(self.spec, self.connection, self.clock) as sandbox:
+                try:
+                    sandbox.setup(self.machine.given)
+                    row = self.start(sandbox, source)
+                except SetupError as exc:
+                    for probe in pending:
+                        yield probe, "error", [exc.finding]
+                    return
+                except _Failed as failed:
+                    for probe in pending:
+                        yield probe, failed.outcome, [failed.finding]
+                    return
+                while pending:
+                    probe = pending.pop(0)
+                    if probe.source is None:
+                        yield probe, "pass", []
+                        continue
+                    yield (probe, *self.attempt(sandbox, row, probe))
+                    if not sandbox.intact:
+                        break  # the database rolled everything back: reach the state anew
 
     def start(self, sandbox: Sandbox, source: str | None) -> dict[str, Any]:
         """Create a row and walk it to ``source``; the initial check is made here."""
@@ -256,7 +288,7 @@ class _MachineChecker:
                 connection.execute("RELEASE validator_probe")
 
     def primary_key(self) -> str | None:
-        table = database.introspect(self.template, self.machine.table)
+        table = database.introspect(self.connection, self.machine.table)
         key = table.primary_key if table else ()
         return key[0] if len(key) == 1 else None
 

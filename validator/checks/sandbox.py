@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import Any
 
-from .. import database
 from ..model import Call, Spec
 from ..operations import CallError, Executor
 from ..results import Finding
@@ -28,13 +27,27 @@ class SetupError(Exception):
 
 
 class Sandbox:
-    """One fresh database copy, an executor on it and a scope of bindings."""
+    """One check's view of the working database: a savepoint that is always
+    rolled back, an executor on it and a scope of bindings.
 
-    def __init__(self, spec: Spec, template: sqlite3.Connection, clock: Clock) -> None:
+    A database can end the transaction itself (``RAISE(ROLLBACK)`` in a trigger,
+    ``ON CONFLICT ROLLBACK``); everything since the savepoint is then undone,
+    and the next call opens a new one, so nothing ever outlives the check.
+    """
+
+    SAVEPOINT = "validator_check"
+
+    def __init__(self, spec: Spec, connection: sqlite3.Connection, clock: Clock) -> None:
         self.spec = spec
-        self.connection = database.copy(template)
-        self.executor = Executor(spec, self.connection)
+        self.connection = connection
+        self.executor = Executor(spec, connection)
         self.scope = Scope(clock)
+        connection.execute(f"SAVEPOINT {self.SAVEPOINT}")
+
+    @property
+    def intact(self) -> bool:
+        """Whether the savepoint (and so all this check did) is still there."""
+        return self.connection.in_transaction
 
     def __enter__(self) -> Sandbox:
         return self
@@ -45,7 +58,13 @@ class Sandbox:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.connection.close()
+        if self.connection.in_transaction:
+            self.connection.execute(f"ROLLBACK TO {self.SAVEPOINT}")
+            self.connection.execute(f"RELEASE {self.SAVEPOINT}")
+
+    def dump(self) -> str:
+        """The database as this check leaves it, as SQL."""
+        return "\n".join(self.connection.iterdump()) + "\n"
 
     def setup(self, names: Iterable[str]) -> None:
         """Build ``names`` and the fixtures they need, binding each result."""
@@ -61,6 +80,8 @@ class Sandbox:
 
     def call(self, call: Call, **extra: Any) -> Any:
         """Run ``call`` with ``extra`` bound on top of the scope for this call only."""
+        if not self.intact:
+            self.connection.execute(f"SAVEPOINT {self.SAVEPOINT}")
         scope = self.scope.with_bindings(extra) if extra else self.scope
         return self.executor.call(call, scope)
 

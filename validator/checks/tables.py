@@ -8,13 +8,14 @@ leaves out are not checked.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Container, Iterator
+from functools import partial
 
 from .. import database, sqltext
 from ..errors import Location
 from ..loader import SourceMap
 from ..model import ColumnRule, ExpressionDefault, KeyRule, LiteralDefault, Spec, TableRule
-from ..results import CheckResult, Finding
+from ..results import CheckResult, Finding, Planned
 
 _ACTIONS = {
     "CASCADE": "cascade",
@@ -25,22 +26,61 @@ _ACTIONS = {
 }
 
 
-def check(spec: Spec, connection: sqlite3.Connection) -> Iterator[CheckResult]:
+def _planned(check_id: str, title: str, location: Location) -> Planned:
+    return Planned("tables", check_id, title, location)
+
+
+def _key_id(table: str, key: KeyRule, *, primary: bool) -> str:
+    return f"table-{table}.{'primary_key' if primary else 'unique'}({','.join(key.columns)})"
+
+
+def _key_title(table: str, key: KeyRule, *, primary: bool) -> str:
+    return f"table {table} has {'PRIMARY KEY' if primary else 'UNIQUE'} ({', '.join(key.columns)})"
+
+
+def plan(spec: Spec) -> list[Planned]:
     """Every table check the spec declares, in spec order."""
+    return [planned for rule in spec.tables for planned, _ in _table_plan(rule)]
+
+
+def _table_plan(rule: TableRule) -> list[tuple[Planned, Callable[[_TableChecker], list[Finding]]]]:
+    """Each check on ``rule`` and how to compute its findings."""
+    name = rule.name
+    items: list[tuple[Planned, Callable[[_TableChecker], list[Finding]]]] = [
+        (_planned(f"table-{name}", f"table {name} exists", rule.location), _TableChecker.exists)
+    ]
+    for column in rule.columns:
+        planned = _planned(
+            f"table-{name}.{column.name}",
+            f"column {name}.{column.name}: {_describe(column)}",
+            column.location,
+        )
+        items.append((planned, partial(_TableChecker.column, rule=column)))
+    keys = [(rule.primary_key, True)] if rule.primary_key else []
+    keys += [(key, False) for key in rule.unique]
+    for key, primary in keys:
+        planned = _planned(
+            _key_id(name, key, primary=primary),
+            _key_title(name, key, primary=primary),
+            key.location,
+        )
+        items.append((planned, partial(_TableChecker.key, key=key, primary=primary)))
+    return items
+
+
+def check(
+    spec: Spec, connection: sqlite3.Connection, selected: Container[str] | None = None
+) -> Iterator[CheckResult]:
+    """Run the table checks (those in ``selected``, or all), in spec order."""
     for rule in spec.tables:
-        table = database.introspect(connection, rule.name)
-        yield from _TableChecker(spec.source, rule, table, connection).run()
-
-
-def _result(check_id: str, title: str, location: Location, findings: list[Finding]) -> CheckResult:
-    return CheckResult(
-        section="tables",
-        id=check_id,
-        title=title,
-        outcome="fail" if findings else "pass",
-        location=location,
-        findings=tuple(findings),
-    )
+        items = [item for item in _table_plan(rule) if selected is None or item[0].id in selected]
+        if not items:
+            continue
+        checker = _TableChecker(
+            spec.source, rule, database.introspect(connection, rule.name), connection
+        )
+        for planned, findings in items:
+            yield planned.judge(findings(checker))
 
 
 class _TableChecker:
@@ -62,25 +102,8 @@ class _TableChecker:
     def missing(self, location: Location) -> list[Finding]:
         return [Finding(location, f"table {self.rule.name}", "no such table")]
 
-    def run(self) -> Iterator[CheckResult]:
-        rule = self.rule
-        yield _result(
-            f"table-{rule.name}",
-            f"table {rule.name} exists",
-            rule.location,
-            [] if self.table else self.missing(rule.location),
-        )
-        for column in rule.columns:
-            yield _result(
-                f"table-{rule.name}.{column.name}",
-                f"column {rule.name}.{column.name}: {_describe(column)}",
-                column.location,
-                self.column(column),
-            )
-        if rule.primary_key:
-            yield self.key(rule.primary_key, primary=True)
-        for key in rule.unique:
-            yield self.key(key, primary=False)
+    def exists(self) -> list[Finding]:
+        return [] if self.table else self.missing(self.rule.location)
 
     # -- columns ----------------------------------------------------------
 
@@ -198,16 +221,11 @@ class _TableChecker:
             for index in self.table.indexes
         )
 
-    def key(self, key: KeyRule, *, primary: bool) -> CheckResult:
-        rule = self.rule
+    def key(self, key: KeyRule, *, primary: bool) -> list[Finding]:
         listed = ", ".join(key.columns)
         kind = "PRIMARY KEY" if primary else "UNIQUE"
-        check_id = (
-            f"table-{rule.name}.{'primary_key' if primary else 'unique'}({','.join(key.columns)})"
-        )
-        title = f"table {rule.name} has {kind} ({listed})"
         if self.table is None:
-            return _result(check_id, title, key.location, self.missing(key.location))
+            return self.missing(key.location)
         if primary:
             found_key = self.table.primary_key
             held = {c.casefold() for c in found_key} == {c.casefold() for c in key.columns}
@@ -215,8 +233,7 @@ class _TableChecker:
         else:
             held = self.is_unique(key.columns)
             shown = "no unique index on exactly these columns"
-        findings = [] if held else [Finding(key.location, f"{kind} ({listed})", shown)]
-        return _result(check_id, title, key.location, findings)
+        return [] if held else [Finding(key.location, f"{kind} ({listed})", shown)]
 
 
 def _flag(label: str, value: bool) -> str:

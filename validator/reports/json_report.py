@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from ..errors import Location
 from ..results import CheckResult, Finding, Report
+from . import RenderOptions
 
 FORMAT_VERSION = 1
 
@@ -57,5 +59,17 @@ def document(report: Report) -> dict[str, Any]:
     }
 
 
-def render(report: Report) -> str:
-    return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"
+def combined(reports: Sequence[Report]) -> dict[str, Any]:
+    """Several specs in one document: an overall verdict and each report."""
+    passed = bool(reports) and all(report.verdict == "PASS" for report in reports)
+    return {
+        "version": FORMAT_VERSION,
+        "verdict": "PASS" if passed else "FAIL",
+        "reports": [document(report) for report in reports],
+    }
+
+
+def render(reports: Sequence[Report], _: RenderOptions) -> str:
+    """One spec: its report document; several: :func:`combined`."""
+    data = document(reports[0]) if len(reports) == 1 else combined(reports)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

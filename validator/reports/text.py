@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from ..results import SECTIONS, CheckResult, Report
+from collections.abc import Sequence
+
+from ..results import SECTIONS, Report
+from . import RenderOptions
 
 _LABEL = {"pass": "PASS ", "fail": "FAIL ", "error": "ERROR"}
+_COLOR = {"pass": "\033[32m", "fail": "\033[31m", "error": "\033[33m"}
+_BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 
 
-def _title(check: CheckResult) -> str:
-    return f"{check.number}. {check.title}" if check.number is not None else check.title
+class _Paint:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, *codes: str) -> str:
+        return "".join(codes) + text + _RESET if self.enabled and codes else text
 
 
-def render(report: Report) -> str:
-    lines = [f"{report.title} ({report.spec}, schema {report.schema})"]
+def _render_one(report: Report, paint: _Paint) -> list[str]:
+    lines = [paint(f"{report.title} ({report.spec}, schema {report.schema})", _BOLD)]
     for section in SECTIONS:
         checks = [check for check in report.checks if check.section == section]
         if not checks:
@@ -20,13 +29,29 @@ def render(report: Report) -> str:
         lines.append("")
         lines.append(section)
         for check in checks:
-            lines.append(f"  {_LABEL[check.outcome]} {_title(check)}  [{check.id}]")
+            label = paint(_LABEL[check.outcome], _COLOR[check.outcome])
+            lines.append(f"  {label} {check.display_title}  {paint(f'[{check.id}]', _DIM)}")
             for finding in check.findings:
                 lines.append(f"         {finding.location}: {finding}")
     summary = report.summary
+    verdict = paint(report.verdict, _BOLD, _COLOR["pass" if report.verdict == "PASS" else "fail"])
     lines.append("")
     lines.append(
-        f"{report.verdict}: {summary.total} checks, {summary.passed} passed, "
+        f"{verdict}: {summary.total} checks, {summary.passed} passed, "
         f"{summary.failed} failed, {summary.errors} errors ({report.spec})"
     )
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def render(reports: Sequence[Report], options: RenderOptions) -> str:
+    paint = _Paint(options.color)
+    blocks = ["\n".join(_render_one(report, paint)) for report in reports]
+    if len(reports) > 1:
+        failed = sum(report.verdict != "PASS" for report in reports)
+        verdict = "PASS" if failed == 0 else "FAIL"
+        colour = _COLOR["pass" if failed == 0 else "fail"]
+        blocks.append(
+            f"{paint(verdict, _BOLD, colour)}: {len(reports)} specs, "
+            f"{len(reports) - failed} passed, {failed} failed"
+        )
+    return "\n\n".join(blocks) + "\n"

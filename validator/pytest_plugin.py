@@ -1,0 +1,126 @@
+"""pytest plugin: every check of a spec file is one test item.
+
+    python -m pytest -p validator.pytest_plugin spec/test_task_session.yaml
+
+A YAML file is collected when it looks like a spec of this format and was
+named on the command line or is called ``test_*.yaml``. Each item runs its
+own check in its own database, so ``-k``, ``--junitxml`` and ``pytest-xdist``
+work as for any test; a failure shows the text report's explanation with the
+spec file and line, not a Python traceback. Installed, the plugin is also
+registered under the ``pytest11`` entry point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .discover import SUFFIXES, looks_like_spec
+from .errors import ValidatorError
+from .model import Spec
+from .results import CheckResult, Planned
+from .runner import display_path, load_spec, plan, run
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("validator", "validator specs")
+    group.addoption(
+        "--validator-schema",
+        type=Path,
+        metavar="PATH",
+        help="apply this SQL schema instead of the one each spec names",
+    )
+    group.addoption(
+        "--validator-db",
+        type=Path,
+        metavar="PATH",
+        help="check a private copy of this SQLite database instead of a schema",
+    )
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SpecFile | None:
+    if file_path.suffix not in SUFFIXES:
+        return None
+    named = parent.session.isinitpath(file_path)
+    if not (named or file_path.name.startswith("test_")) or not looks_like_spec(file_path):
+        return None
+    spec_file: SpecFile = SpecFile.from_parent(parent, path=file_path)
+    return spec_file
+
+
+class SpecError(Exception):
+    """The spec file is unusable; the message lists every located problem."""
+
+
+class CheckFailed(Exception):
+    """A check did not pass; carries its result for :meth:`CheckItem.repr_failure`."""
+
+    def __init__(self, result: CheckResult) -> None:
+        super().__init__(result.message)
+        self.result = result
+
+
+class SpecFile(pytest.File):
+    """A spec: collects one :class:`CheckItem` per planned check."""
+
+    spec: Spec
+
+    def collect(self) -> Iterator[CheckItem]:
+        try:
+            self.spec = load_spec(self.path, display_path(self.path))
+        except ValidatorError as exc:
+            raise SpecError(str(exc)) from None
+        for planned in plan(self.spec):
+            item: CheckItem = CheckItem.from_parent(self, name=planned.id, planned=planned)
+            yield item
+
+    def repr_failure(  # type: ignore[override]
+        self, excinfo: pytest.ExceptionInfo[BaseException]
+    ) -> str:
+        if isinstance(excinfo.value, SpecError):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+
+class CheckItem(pytest.Item):
+    """One check of a spec, run on its own."""
+
+    def __init__(self, *, planned: Planned, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.planned = planned
+        self.extra_keyword_matches.add(planned.title)
+        self.extra_keyword_matches.add(planned.section)
+
+    def runtest(self) -> None:
+        parent = self.parent
+        assert isinstance(parent, SpecFile)
+        config = self.config
+        report = run(
+            parent.spec,
+            schema=config.getoption("validator_schema"),
+            database_path=config.getoption("validator_db"),
+            select=lambda planned: planned.id == self.planned.id,
+        )
+        (result,) = report.checks
+        if result.outcome != "pass":
+            raise CheckFailed(result)
+
+    def repr_failure(  # type: ignore[override]
+        self, excinfo: pytest.ExceptionInfo[BaseException]
+    ) -> str:
+        error = excinfo.value
+        if isinstance(error, CheckFailed):
+            result = error.result
+            lines = [f"{result.outcome.upper()}  {result.title}  [{result.id}]"]
+            lines.extend(f"  {finding.location}: {finding}" for finding in result.findings)
+            return "\n".join(lines)
+        if isinstance(error, ValidatorError):
+            return str(error)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        location = self.planned.location
+        return self.path, max(location.line - 1, 0), f"{self.planned.id}: {self.planned.title}"
