@@ -12,8 +12,14 @@ first line that does not start with ``#``:
 ``# expect: FILE:LINE:COL: TEXT``
     A problem located in FILE, a path relative to the corpus directory (``NAME.sql`` for an
     error in the schema, reported as ``NAME.sql:LINE:1``).
+``# expect: FILE: TEXT``
+    A problem about the whole of FILE (no line or column: a database that is
+    not SQLite, a file that does not exist).
 ``# expect-out: TEXT``
     Standard output contains TEXT (for a run that gets as far as a report).
+``# args: ARG ...``
+    Further command-line arguments, split on spaces; a relative path in them is
+    relative to the corpus directory (``--db not_a_db.db``).
 ``# xfail: REASON``
     The engine gets this case wrong today; the test is ``xfail(strict=True)``. The
     ``expect`` lines still say what the engine *should* do, never what it does.
@@ -38,9 +44,11 @@ from validator import database
 CORPUS = Path(__file__).resolve().parent / "corpus" / "bad"
 SHARED_SCHEMA = CORPUS / "ok_schema.sql"
 
-_HEADER = re.compile(r"^#\s*(?P<key>expect-status|expect-out|expect|xfail):\s?(?P<value>.*)$")
+_HEADER = re.compile(r"^#\s*(?P<key>expect-status|expect-out|expect|xfail|args):\s?(?P<value>.*)$")
 _EXPECT = re.compile(r"^(?:(?P<file>[^:\s]+):)?(?P<line>[0-9]+):(?P<col>[0-9]+): (?P<text>.+)$")
+_WHOLE_FILE = re.compile(r"^(?P<file>[^:\s]+): (?P<text>.+)$")
 _PROBLEM = re.compile(r"^(?P<file>.+?):(?P<line>[0-9]+):(?P<col>[0-9]+): (?P<message>.*)$")
+_FILE_PROBLEM = re.compile(r"^(?P<file>[^:]+): (?P<message>.*)$")
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,13 @@ class Problem:
 
     def matches(self, printed: str) -> bool:
         """Whether ``printed`` (one line of stderr) is this problem."""
+        if self.line == 0:
+            whole = _FILE_PROBLEM.match(printed)
+            return bool(
+                whole
+                and Path(whole["file"]).resolve() == self.file.resolve()
+                and self.text in whole["message"]
+            )
         found = _PROBLEM.match(printed)
         if found is None:
             return False
@@ -77,6 +92,7 @@ class Case:
     problems: tuple[Problem, ...]
     out: tuple[str, ...]
     xfail: str | None
+    args: tuple[str, ...] = ()
 
 
 def parse_case(path: Path) -> Case:
@@ -85,6 +101,7 @@ def parse_case(path: Path) -> Case:
     statuses: list[int] = []
     problems: list[Problem] = []
     out: list[str] = []
+    args: list[str] = []
     xfail: str | None = None
     for line in text.splitlines():
         if not line.startswith("#"):
@@ -97,10 +114,17 @@ def parse_case(path: Path) -> Case:
             statuses.append(int(value))
         elif key == "expect":
             expect = _EXPECT.match(value)
-            if expect is None:
+            whole = _WHOLE_FILE.match(value)
+            if expect is not None:
+                where = CORPUS / expect["file"] if expect["file"] else path
+                line, col = int(expect["line"]), int(expect["col"])
+                problems.append(Problem(where, line, col, expect["text"]))
+            elif whole is not None:
+                problems.append(Problem(CORPUS / whole["file"], 0, 0, whole["text"]))
+            else:
                 raise ValueError(f"{path.name}: malformed expectation {line!r}")
-            where = CORPUS / expect["file"] if expect["file"] else path
-            problems.append(Problem(where, int(expect["line"]), int(expect["col"]), expect["text"]))
+        elif key == "args":
+            args.extend(value.split())
         elif key == "expect-out":
             out.append(value)
         else:
@@ -109,7 +133,7 @@ def parse_case(path: Path) -> Case:
         raise ValueError(f"{path.name}: declare '# expect-status: N' exactly once")
     if (statuses[0] == 2) != bool(problems):
         raise ValueError(f"{path.name}: status 2 needs '# expect:' lines, other statuses none")
-    return Case(path, statuses[0], tuple(problems), tuple(out), xfail)
+    return Case(path, statuses[0], tuple(problems), tuple(out), xfail, tuple(args))
 
 
 def corpus_params() -> list[pytest.ParameterSet]:
@@ -123,7 +147,8 @@ def corpus_params() -> list[pytest.ParameterSet]:
 
 @pytest.mark.parametrize("case", corpus_params())
 def test_bad_input(run_cli: RunCli, case: Case) -> None:
-    result = run_cli(case.path)
+    args = [str(CORPUS / arg) if arg.endswith((".db", ".sql")) else arg for arg in case.args]
+    result = run_cli(case.path, *args)
     assert "Traceback" not in result.err, result.err
     assert result.status == case.status, f"exit {result.status}\n{result.out}{result.err}"
     if case.status != 2:
@@ -145,12 +170,12 @@ def test_corpus_is_big_enough() -> None:
 
 
 def test_every_sql_file_belongs_to_a_case() -> None:
-    for sql in CORPUS.glob("*.sql"):
+    for sql in [*CORPUS.glob("*.sql"), *CORPUS.glob("*.db")]:
         assert sql == SHARED_SCHEMA or sql.with_suffix(".yaml").is_file(), sql.name
 
 
 def test_shared_schema_applies() -> None:
-    database.load_schema(SHARED_SCHEMA.read_text("utf-8"), SHARED_SCHEMA.name).close()
+    database.load_schema(SHARED_SCHEMA.read_text("utf-8"), SHARED_SCHEMA.name).connection.close()
 
 
 def test_control_spec_on_shared_schema_passes(run_cli: RunCli, tmp_path: Path) -> None:

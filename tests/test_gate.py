@@ -281,7 +281,7 @@ def test_db_copy_sees_committed_wal_content(wal_db_with_writer: Path, tmp_path: 
 
     work = tmp_path / "work"
     work.mkdir()
-    copy = open_copy(wal_db_with_writer, "harness.db", work)
+    copy = open_copy(wal_db_with_writer, "harness.db", work).connection
     try:
         rows = copy.execute("SELECT id FROM agents ORDER BY id").fetchall()
     finally:

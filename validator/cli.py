@@ -15,7 +15,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -24,6 +24,7 @@ from typing import TextIO
 from . import __version__
 from .discover import expand, looks_like_spec
 from .errors import Location, Problem, ValidatorError
+from .guard import DEFAULT_STEP_TIMEOUT, raise_stop, request_stop
 from .model import Spec
 from .outputs import Dumper, Target, parse_target, write_atomic
 from .reports import FORMATS, RenderOptions, render
@@ -86,6 +87,14 @@ def parser() -> argparse.ArgumentParser:
         help="keep each criterion's final database as DIR/SPEC/CHECK.sql",
     )
     parser.add_argument(
+        "--step-timeout",
+        type=_seconds,
+        default=DEFAULT_STEP_TIMEOUT,
+        metavar="SECONDS",
+        help=f"time limit of one SQL statement of the spec or schema "
+        f"(default {DEFAULT_STEP_TIMEOUT:g}); a step over it makes its check an error",
+    )
+    parser.add_argument(
         "--junit-testcase-location",
         action="store_true",
         help="JUnit: also put file= and line= on each testcase (GitLab reads them; "
@@ -99,6 +108,16 @@ def parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, found {text!r}") from None
+    if not 0 < value <= 24 * 3600:
+        raise argparse.ArgumentTypeError(f"expected seconds between 0 and 86400, found {text}")
+    return value
 
 
 def use_color(choice: str, stream: TextIO) -> bool:
@@ -125,19 +144,32 @@ class _Terminated(BaseException):
 
 
 @contextmanager
-def _sigterm_as_exception() -> Iterator[None]:
-    def handler(_signum: int, _frame: FrameType | None) -> None:
-        raise _Terminated
+def _signals_as_exceptions() -> Iterator[None]:
+    """SIGINT and SIGTERM raise KeyboardInterrupt and _Terminated, so that
+    clean-up code runs; also while SQLite runs a statement (see request_stop)."""
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        stop: BaseException = KeyboardInterrupt() if signum == signal.SIGINT else _Terminated()
+        request_stop(stop)
+        raise stop
 
     try:
-        previous = signal.signal(signal.SIGTERM, handler)
+        previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     except ValueError:  # not the main thread: leave signals alone
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+        raise_stop_quietly()
+
+
+def raise_stop_quietly() -> None:
+    """Forget a stop request that was already handled by its exception."""
+    with suppress(KeyboardInterrupt, _Terminated):
+        raise_stop()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -146,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse has printed the usage problem
         return EXIT_INPUT if exc.code else EXIT_PASS
     try:
-        with _sigterm_as_exception():
+        with _signals_as_exceptions():
             return _main(options)
     except KeyboardInterrupt:
         print("validator: interrupted", file=sys.stderr)
@@ -185,7 +217,12 @@ def _main(options: argparse.Namespace) -> int:
         dump = Dumper(options.dump, spec.name) if options.dump is not None else None
         try:
             report = run(
-                spec, schema=options.schema, database_path=options.db, select=select, dump=dump
+                spec,
+                schema=options.schema,
+                database_path=options.db,
+                select=select,
+                dump=dump,
+                step_timeout=options.step_timeout,
             )
         except ValidatorError as exc:
             state.problems.extend(exc.problems)

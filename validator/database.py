@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import sqltext
 from .errors import Location, SchemaError
+from .guard import DEFAULT_STEP_TIMEOUT, Guard
 
 
 def connect(target: str = ":memory:") -> sqlite3.Connection:
@@ -26,27 +27,42 @@ def connect(target: str = ":memory:") -> sqlite3.Connection:
     return connection
 
 
-def apply_schema(connection: sqlite3.Connection, text: str, name: str) -> None:
-    """Run ``text`` statement by statement; an error names ``name:LINE``."""
+def apply_schema(guard: Guard, text: str, name: str) -> None:
+    """Run ``text`` statement by statement under the guard's schema rules; an
+    error names ``name:LINE``. Foreign keys are on afterwards, whatever the
+    schema said."""
+    connection = guard.connection
     for statement in sqltext.split(text):
+        where = Location(name, statement.line + 1, 1)
         try:
-            connection.execute(statement.sql)
+            with guard.user("schema"):
+                connection.execute(statement.sql).fetchall()
         except sqlite3.Error as exc:
-            line = statement.line + 1
-            raise SchemaError.at(Location(name, line, 1), f"{exc}") from None
+            raise SchemaError.at(where, guard.explain(exc)) from None
         except sqlite3.Warning as exc:  # e.g. two statements where one was expected
-            raise SchemaError.at(Location(name, statement.line + 1, 1), f"{exc}") from None
+            raise SchemaError.at(where, f"{exc}") from None
+    if connection.in_transaction:  # a schema that opened a transaction and left it open
+        connection.execute("COMMIT")
+    _foreign_keys_on(connection, Location(name))
 
 
-def load_schema(text: str, name: str) -> sqlite3.Connection:
-    """A fresh in-memory database with the schema ``text`` (read from ``name``) applied."""
+def _foreign_keys_on(connection: sqlite3.Connection, where: Location) -> None:
+    connection.execute("PRAGMA foreign_keys = ON")
+    if connection.execute("PRAGMA foreign_keys").fetchone()[0] != 1:  # pragma: no cover
+        raise SchemaError.at(where, "foreign keys cannot be switched on")
+
+
+def load_schema(text: str, name: str, step_timeout: float = DEFAULT_STEP_TIMEOUT) -> Guard:
+    """A fresh in-memory database with the schema ``text`` (read from ``name``)
+    applied, guarded for user SQL."""
     connection = connect()
     try:
-        apply_schema(connection, text, name)
+        guard = Guard(connection, step_timeout)
+        apply_schema(guard, text, name)
     except BaseException:
         connection.close()
         raise
-    return connection
+    return guard
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -69,7 +85,13 @@ def _stamps(path: Path) -> list[tuple[int, int] | None]:
     return stamps
 
 
-def open_copy(path: Path, name: str, workdir: Path, attempts: int = 5) -> sqlite3.Connection:
+def open_copy(
+    path: Path,
+    name: str,
+    workdir: Path,
+    step_timeout: float = DEFAULT_STEP_TIMEOUT,
+    attempts: int = 5,
+) -> Guard:
     """A private working copy of the database at ``path``, foreign keys on.
 
     The original is only ever read, byte by byte, and never opened with
@@ -107,16 +129,18 @@ def open_copy(path: Path, name: str, workdir: Path, attempts: int = 5) -> sqlite
     try:
         problems = [row[0] for row in connection.execute("PRAGMA quick_check").fetchmany(3)]
         if problems != ["ok"]:
-            raise SchemaError.at(where, f"the database is corrupt: {'; '.join(problems)}")
+            reason = "; ".join(" ".join(str(problem).split()) for problem in problems)
+            raise SchemaError.at(where, f"the database is corrupt: {reason}")
         if copy.stat().st_size <= IN_MEMORY_LIMIT:
             memory = connect()
             connection.backup(memory)
             connection.close()
-            return memory
-        # Rollback journal in memory: the copy is private and thrown away.
-        connection.execute("PRAGMA journal_mode = MEMORY")
-        connection.execute("PRAGMA synchronous = OFF")
-        return connection
+            connection = memory
+        else:
+            # Rollback journal in memory: the copy is private and thrown away.
+            connection.execute("PRAGMA journal_mode = MEMORY")
+            connection.execute("PRAGMA synchronous = OFF")
+        return Guard(connection, step_timeout)
     except sqlite3.DatabaseError as exc:
         connection.close()
         raise SchemaError.at(where, f"the database is corrupt or unreadable: {exc}") from None

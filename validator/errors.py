@@ -8,6 +8,7 @@ Every one carries the place it came from when there is one.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Self
 
@@ -36,7 +37,12 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.message}"
+        # One line per problem, whatever the message quotes (a multi-line CHECK).
+        return f"{self.location}: {_one_line(self.message)}"
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s*\n\s*", " ", text.strip())
 
 
 class ValidatorError(Exception):

@@ -54,6 +54,9 @@ class SourceMap:
     file: str
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    plain: dict[Path_, str] = field(default_factory=dict)
+    """The text of plain scalars that resolved to a number, boolean or null, so a
+    value the format wants as a string (a state named ``0755``) can have it back."""
     literal_blocks: set[Path_] = field(default_factory=set)
     """Paths of ``|`` block scalars, whose text starts on the line after the mark."""
     lines: list[str] = field(default_factory=list)
@@ -256,7 +259,10 @@ class _Builder:
         if isinstance(event, yaml.ScalarEvent):
             if event.style == "|":
                 self._source.literal_blocks.add(path)
-            return self._scalar(event)
+            value = self._scalar(event)
+            if not isinstance(value, str):
+                self._source.plain[path] = event.value
+            return value
         if isinstance(event, yaml.SequenceStartEvent):
             self._check_tag(event, "seq")
             return list(self._sequence(path, depth))

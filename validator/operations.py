@@ -14,6 +14,7 @@ from typing import Any
 
 from . import database
 from .errors import Location
+from .guard import Guard
 from .model import Call, Operation, Returns, Spec, Sql
 from .templates import Scope
 
@@ -24,22 +25,27 @@ class CallError(Exception):
     """A call the database refused or could not run.
 
     ``kind`` is the constraint kind (``foreign_key``, ...) or None when the
-    error is not a constraint refusal.
+    error is not a constraint refusal; ``blocked`` is true when the guard
+    stopped the statement (time limit, refused SQL): the check could not run.
     """
 
-    def __init__(self, message: str, location: Location, kind: str | None) -> None:
+    def __init__(
+        self, message: str, location: Location, kind: str | None, *, blocked: bool = False
+    ) -> None:
         super().__init__(message)
         self.location = location
         self.kind = kind
+        self.blocked = blocked
 
 
 class Executor:
     """Runs calls of ``spec``'s operations on one connection."""
 
-    def __init__(self, spec: Spec, connection: sqlite3.Connection) -> None:
+    def __init__(self, spec: Spec, guard: Guard) -> None:
         self.spec = spec
-        self.connection = connection
-        self.deferred = database.deferred_tables(connection)
+        self.guard = guard
+        self.connection = guard.connection
+        self.deferred = database.deferred_tables(guard.connection)
 
     def arguments(self, operation: Operation, call: Call, scope: Scope) -> dict[str, Any]:
         """The parameter values of ``call``: its arguments, then the defaults."""
@@ -60,8 +66,7 @@ class Executor:
         try:
             before = database.foreign_key_violations(connection, deferred) if deferred else 0
             for statement in operation.statements:
-                # Step every statement to the end (RETURNING clauses included).
-                self._execute(statement, values).fetchall()
+                self._execute(statement, values)
             result = self._returns(operation.returns, values) if operation.returns else None
             # The call is the data layer's transaction: a deferred foreign key must
             # hold when it ends, even though the check's own savepoint is still open.
@@ -70,7 +75,7 @@ class Executor:
                 raise CallError(message, operation.location, "foreign_key")
             # Releasing the outermost savepoint commits, which is when SQLite checks
             # deferred foreign keys: a refusal there belongs to this call too.
-            self._execute(Sql("RELEASE validator_call", operation.location), {})
+            self._release(operation.location)
         except BaseException:
             if connection.in_transaction:
                 connection.execute("ROLLBACK TO validator_call")
@@ -78,20 +83,33 @@ class Executor:
             raise
         return result
 
-    def _execute(self, statement: Sql, values: Mapping[str, Any]) -> sqlite3.Cursor:
+    def _execute(self, statement: Sql, values: Mapping[str, Any]) -> tuple[list[str], list[Any]]:
+        """The column names and all rows of ``statement`` (stepped to the end, so
+        a RETURNING clause takes effect), run as user SQL."""
+        guard = self.guard
         try:
-            return self.connection.execute(statement.text, values)
-        except (sqlite3.Error, sqlite3.Warning) as exc:
-            kind = database.error_kind(exc) if isinstance(exc, sqlite3.Error) else None
-            message = " ".join(str(exc).split())  # SQLite quotes multi-line CHECKs
-            raise CallError(message, statement.location, kind) from None
+            with guard.user("operation"):
+                cursor = self.connection.execute(statement.text, values)
+                names = [column[0] for column in cursor.description or ()]
+                return names, cursor.fetchall()
+        except sqlite3.Error as exc:
+            blocked = guard.blocked(exc)
+            kind = None if blocked else database.error_kind(exc)
+            raise CallError(guard.explain(exc), statement.location, kind, blocked=blocked) from None
+        except sqlite3.Warning as exc:
+            raise CallError(" ".join(str(exc).split()), statement.location, None) from None
+
+    def _release(self, where: Location) -> None:
+        try:
+            self.connection.execute("RELEASE validator_call")
+        except sqlite3.Error as exc:
+            message = " ".join(str(exc).split())
+            raise CallError(message, where, database.error_kind(exc)) from None
 
     def _returns(self, returns: Returns, values: Mapping[str, Any]) -> Any:
-        cursor = self._execute(returns.query, values)
-        names = [column[0] for column in cursor.description or ()]
+        names, rows = self._execute(returns.query, values)
         if returns.kind == "many":
-            return [_row(names, row) for row in cursor.fetchall()]
-        rows = cursor.fetchmany(2)
+            return [_row(names, row) for row in rows]
         if len(rows) > 1:
             raise CallError(
                 "'returns: one' query gave more than one row", returns.query.location, None

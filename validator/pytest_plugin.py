@@ -20,6 +20,7 @@ import pytest
 
 from .discover import SUFFIXES, looks_like_spec
 from .errors import ValidatorError
+from .guard import DEFAULT_STEP_TIMEOUT
 from .model import Spec
 from .results import CheckResult, Planned
 from .runner import display_path, load_spec, plan, run
@@ -32,6 +33,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=Path,
         metavar="PATH",
         help="apply this SQL schema instead of the one each spec names",
+    )
+    group.addoption(
+        "--validator-step-timeout",
+        type=float,
+        default=DEFAULT_STEP_TIMEOUT,
+        metavar="SECONDS",
+        help="time limit of one SQL statement of a spec or schema",
     )
     group.addoption(
         "--validator-db",
@@ -103,6 +111,7 @@ class CheckItem(pytest.Item):
             schema=config.getoption("validator_schema"),
             database_path=config.getoption("validator_db"),
             select=lambda planned: planned.id == self.planned.id,
+            step_timeout=config.getoption("validator_step_timeout"),
         )
         (result,) = report.checks
         if result.outcome != "pass":

@@ -18,6 +18,7 @@ from pathlib import Path
 from . import database, loader, model, semantics, validate
 from .checks import criteria, machines, tables
 from .errors import SchemaError, SpecError, UsageError
+from .guard import DEFAULT_STEP_TIMEOUT, Guard
 from .model import Spec
 from .results import Planned, Report
 from .templates import Clock
@@ -44,6 +45,7 @@ def display_path(path: Path) -> str:
 def load_spec(path: Path, name: str | None = None) -> Spec:
     """Read, format-check and cross-check the spec at ``path``."""
     document = loader.load_file(path, name or display_path(path))
+    validate.coerce_strings(document)
     problems = validate.format_problems(document)
     if problems:
         raise SpecError(problems)
@@ -67,23 +69,29 @@ def run(
     clock: Clock | None = None,
     select: Select | None = None,
     dump: Dump | None = None,
+    step_timeout: float = DEFAULT_STEP_TIMEOUT,
 ) -> Report:
     """Run the checks of ``spec`` and report them.
 
     The checks run against ``schema`` applied to a fresh database (default:
     the spec's own schema), or against a private copy of the existing
-    database ``database_path``. ``select`` keeps only some checks.
+    database ``database_path``. ``select`` keeps only some checks;
+    ``step_timeout`` bounds each statement of user SQL, in seconds.
     """
     selected = None if select is None else {p.id for p in plan(spec) if select(p)}
     clock = clock or Clock()
     with ExitStack() as stack:
-        connection, shown = _open(spec, schema, database_path, stack)
-        stack.callback(connection.close)
-        checks = (
-            *tables.check(spec, connection, selected),
-            *machines.check(spec, connection, clock, selected),
-            *criteria.check(spec, connection, clock, selected, dump),
-        )
+        guard, shown = _open(spec, schema, database_path, step_timeout, stack)
+        stack.callback(guard.connection.close)
+        try:
+            checks = (
+                *tables.check(spec, guard.connection, selected),
+                *machines.check(spec, guard, clock, selected),
+                *criteria.check(spec, guard, clock, selected, dump),
+            )
+        except sqlite3.Error:
+            guard.raise_pending()  # the engine's own statement was interrupted
+            raise
     return Report(
         spec=spec.file,
         title=spec.title,
@@ -94,15 +102,19 @@ def run(
 
 
 def _open(
-    spec: Spec, schema: Path | None, database_path: Path | None, stack: ExitStack
-) -> tuple[sqlite3.Connection, str]:
-    """The working database the checks run on, and how to name it."""
+    spec: Spec,
+    schema: Path | None,
+    database_path: Path | None,
+    step_timeout: float,
+    stack: ExitStack,
+) -> tuple[Guard, str]:
+    """The guarded working database the checks run on, and how to name it."""
     if database_path is not None:
         if schema is not None:
             raise UsageError.at(spec.source.at(()), "give either a schema or a database, not both")
         shown = display_path(database_path)
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="validator-")))
-        return database.open_copy(database_path, shown, workdir), shown
+        return database.open_copy(database_path, shown, workdir, step_timeout), shown
     schema_path = schema if schema is not None else spec.schema
     if schema_path is None:
         raise UsageError.at(
@@ -116,4 +128,4 @@ def _open(
         if schema_path.is_dir():
             raise SchemaError.at(where, f"schema {shown} is a directory, expected an SQL file")
     text = loader.read_text(schema_path, shown, SchemaError, limit=None, what="an SQL file")
-    return database.load_schema(text, shown), shown
+    return database.load_schema(text, shown, step_timeout), shown

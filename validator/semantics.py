@@ -15,7 +15,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError as JsonSchemaError
 
-from . import sqltext, templates
+from . import guard, sqltext, templates
 from .errors import Location, Problem
 from .loader import Path_
 from .model import Call, Criterion, Operation, Spec, StateMachine
@@ -91,6 +91,9 @@ class _Checker:
                     f"a 'returns' query must be exactly one statement, found {count}",
                 )
         for sql in operation.all_sql():
+            refused = guard.static_refusal(sql.text, "operation")
+            if refused is not None:
+                yield Problem(sql.location, f"refused: {refused}")
             if sqltext.has_positional(sql.text):
                 yield Problem(sql.location, "use named parameters (:name), not '?' placeholders")
             for name in sqltext.parameters(sql.text):

@@ -72,6 +72,14 @@ def _statement(text: str, begin: int, end: int) -> Statement:
     return Statement(text[begin:end].strip(), text.count("\n", 0, begin))
 
 
+def tokens(sql: str) -> Iterator[tuple[str, str]]:
+    """``(kind, text)`` of every token but spacing and comments."""
+    for token in _tokens(sql):
+        kind = token.lastgroup or "other"
+        if kind not in ("space", "line_comment", "block_comment"):
+            yield kind, token.group()
+
+
 def parameters(sql: str) -> list[str]:
     """Named parameters (``:name``, ``@name``, ``$name``) in order of first use."""
     seen: dict[str, None] = {}

@@ -65,6 +65,34 @@ def describe(value: Any) -> str:
     return type(value).__name__  # pragma: no cover - YAML gives no other types
 
 
+def coerce_strings(document: Document) -> None:
+    """Give back their text to plain scalars that YAML resolved to a number,
+    boolean or null where the format expects a string (``states: [on, 0755]``,
+    ``title: 2024``), so that only values the format leaves open keep a type."""
+    data = document.data
+    plain = document.source.plain
+    for _ in range(8):  # each pass fixes every error it can see; nesting may reveal more
+        changed = False
+        for error in _validator().iter_errors(data):
+            path = tuple(error.absolute_path)
+            expected = error.validator_value
+            wants_string = expected == "string" or (
+                isinstance(expected, list) and "string" in expected
+            )
+            if error.validator == "type" and wants_string and path in plain and path:
+                _set(data, path, plain.pop(path))
+                changed = True
+        if not changed:
+            return
+
+
+def _set(data: Any, path: Path_, value: str) -> None:
+    parent = data
+    for part in path[:-1]:
+        parent = parent[part]
+    parent[path[-1]] = value
+
+
 def format_problems(document: Document) -> list[Problem]:
     """All violations of the spec format in ``document``, in file order."""
     if document.data is None:

@@ -8,10 +8,10 @@ that fails unexpectedly stops that criterion only.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Container, Iterator
 
 from .. import database
+from ..guard import Guard
 from ..model import Criterion, Spec, Step
 from ..operations import CallError
 from ..results import CheckResult, Finding, Outcome, Planned
@@ -37,7 +37,7 @@ def plan(spec: Spec) -> list[Planned]:
 
 def check(
     spec: Spec,
-    connection: sqlite3.Connection,
+    guard: Guard,
     clock: Clock,
     selected: Container[str] | None = None,
     dump: Callable[[str, str], None] | None = None,
@@ -50,7 +50,7 @@ def check(
     for criterion in spec.criteria:
         planned = _planned(criterion)
         if selected is None or planned.id in selected:
-            with Sandbox(spec, connection, clock) as sandbox:
+            with Sandbox(spec, guard, clock) as sandbox:
                 outcome, findings = _run(sandbox, criterion)
                 if dump is not None:
                     dump(planned.id, sandbox.dump())
@@ -68,7 +68,10 @@ def _run(sandbox: Sandbox, criterion: Criterion) -> tuple[Outcome, list[Finding]
         return "error", [exc.finding]
     findings: list[Finding] = []
     for step in criterion.steps:
-        step_findings, go_on = _step(sandbox, criterion, step)
+        try:
+            step_findings, go_on = _step(sandbox, criterion, step)
+        except _Blocked as blocked:
+            return "error", [*findings, blocked.finding]
         findings.extend(step_findings)
         if not go_on:
             break
@@ -80,12 +83,21 @@ def _run(sandbox: Sandbox, criterion: Criterion) -> tuple[Outcome, list[Finding]
     return ("fail" if findings else "pass"), findings
 
 
+class _Blocked(Exception):
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(str(finding))
+        self.finding = finding
+
+
 def _step(sandbox: Sandbox, criterion: Criterion, step: Step) -> tuple[list[Finding], bool]:
     """Run one step: its findings, and whether the criterion can go on."""
     label = _label(step)
     try:
         result = sandbox.call(step.call)
     except CallError as exc:
+        if exc.blocked:  # stopped by the guard: the check could not run
+            found = f"{exc} (SQL at {exc.location})"
+            raise _Blocked(Finding(step.location, "the call to run", found, label)) from None
         if step.raises and database.matches(step.raises, exc.kind):
             return [], True
         expected = f"a {step.raises} error" if step.raises else "the call to succeed"

@@ -20,6 +20,7 @@ from typing import Any
 
 from .. import database
 from ..errors import Location
+from ..guard import Guard
 from ..model import Spec, StateMachine
 from ..operations import CallError
 from ..results import CheckResult, Finding, MachineSummary, Outcome, Planned, Probe
@@ -48,7 +49,7 @@ def plan(spec: Spec) -> list[Planned]:
 
 def check(
     spec: Spec,
-    connection: sqlite3.Connection,
+    guard: Guard,
     clock: Clock,
     selected: Container[str] | None = None,
 ) -> Iterator[CheckResult]:
@@ -60,7 +61,7 @@ def check(
             if selected is None or probe.planned.id in selected
         ]
         if chosen:
-            yield from _MachineChecker(spec, machine, connection, clock).run(chosen)
+            yield from _MachineChecker(spec, machine, guard, clock).run(chosen)
 
 
 def summary(machine: StateMachine) -> MachineSummary:
@@ -155,12 +156,11 @@ def probes(spec: Spec, machine: StateMachine) -> list[_Probe]:
 
 
 class _MachineChecker:
-    def __init__(
-        self, spec: Spec, machine: StateMachine, connection: sqlite3.Connection, clock: Clock
-    ) -> None:
+    def __init__(self, spec: Spec, machine: StateMachine, guard: Guard, clock: Clock) -> None:
         self.spec = spec
         self.machine = machine
-        self.connection = connection
+        self.guard = guard
+        self.connection = guard.connection
         self.clock = clock
         self.key: str | None = machine.key
 
@@ -181,7 +181,7 @@ class _MachineChecker:
         """Reach ``source`` once, then try each probe of ``group`` from there."""
         pending = list(group)
         while pending:
-            with Sandbox(self.spec, self.connection, self.clock) as sandbox:
+            with Sandbox(self.spec, self.guard, self.clock) as sandbox:
                 try:
                     sandbox.setup(self.machine.given)
                     row = self.start(sandbox, source)
@@ -209,7 +209,8 @@ class _MachineChecker:
         try:
             row = sandbox.call(machine.create)
         except (CallError, TemplateError) as exc:
-            outcome: Outcome = "fail" if source is None else "error"
+            blocked = isinstance(exc, CallError) and exc.blocked
+            outcome: Outcome = "fail" if source is None and not blocked else "error"
             finding = _error_finding(
                 machine.create.location, step, "the create call to succeed", exc
             )
@@ -259,6 +260,8 @@ class _MachineChecker:
             try:
                 sandbox.call(machine.move, row=row, to=probe.target)
             except CallError as exc:
+                if exc.blocked:
+                    return "error", [_error_finding(where, step, "the move to run", exc)]
                 if probe.allowed:
                     return "fail", [_error_finding(where, step, "the move to succeed", exc)]
                 if exc.kind is None:

@@ -6,11 +6,11 @@ order of checks never changes a verdict and one check can run alone.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Any
 
+from ..guard import Guard
 from ..model import Call, Spec
 from ..operations import CallError, Executor
 from ..results import Finding
@@ -37,10 +37,10 @@ class Sandbox:
 
     SAVEPOINT = "validator_check"
 
-    def __init__(self, spec: Spec, connection: sqlite3.Connection, clock: Clock) -> None:
+    def __init__(self, spec: Spec, guard: Guard, clock: Clock) -> None:
         self.spec = spec
-        self.connection = connection
-        self.executor = Executor(spec, connection)
+        self.connection = connection = guard.connection
+        self.executor = Executor(spec, guard)
         self.scope = Scope(clock)
         connection.execute(f"SAVEPOINT {self.SAVEPOINT}")
 

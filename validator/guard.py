@@ -1,0 +1,249 @@
+"""What SQL from the user may do, and for how long.
+
+Two kinds of user SQL reach the database: the schema (``schema.sql``) and the
+spec's operations. Both run under a :class:`Guard`:
+
+* an authorizer refuses ``ATTACH``/``DETACH``, ``load_extension`` and the
+  like, ``writable_schema``, and every pragma outside an allow-list; in
+  operations also transaction control (each call is already a transaction)
+  and any pragma that changes a setting, so spec SQL can never switch
+  ``foreign_keys`` off and a foreign-key criterion cannot pass by accident;
+* a progress handler stops a statement that runs past its time limit, so a
+  runaway query (an unbounded recursive CTE) costs one check, not the run;
+* size limits (``setlimit``, ``max_page_count``) keep one step from
+  exhausting memory.
+
+The engine's own SQL (savepoints, introspection, dumps) runs outside
+:meth:`Guard.user` and is not restricted.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Literal
+
+from . import sqltext
+
+Mode = Literal["schema", "operation"]
+
+DEFAULT_STEP_TIMEOUT = 5.0
+"""Seconds one statement of user SQL may run (``--step-timeout``)."""
+
+QUERY_PRAGMAS = frozenset(
+    {
+        "table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo",
+        "foreign_key_list", "foreign_key_check", "integrity_check", "quick_check",
+        "collation_list", "function_list", "module_list", "pragma_list", "database_list",
+        "compile_options",
+    }
+)  # fmt: skip
+"""Pragmas that only read, whatever their argument (a table or index name)."""
+
+READABLE_SETTINGS = frozenset(
+    {
+        "foreign_keys", "user_version", "application_id", "schema_version", "page_size",
+        "page_count", "freelist_count", "encoding", "journal_mode", "data_version",
+        "recursive_triggers", "defer_foreign_keys", "auto_vacuum", "max_page_count",
+    }
+)  # fmt: skip
+"""Settings that operations may read (``PRAGMA user_version``) but never change."""
+
+SCHEMA_SETTINGS = frozenset(
+    {
+        "foreign_keys", "journal_mode", "user_version", "application_id", "encoding",
+        "page_size", "auto_vacuum", "recursive_triggers", "synchronous", "cache_size",
+    }
+)  # fmt: skip
+"""Settings a schema file may set, as schema files commonly do. ``foreign_keys``
+is switched back on after the schema whatever the schema says."""
+
+REFUSED_FUNCTIONS = frozenset({"load_extension", "readfile", "writefile", "fts3_tokenizer"})
+
+_LIMITS = {
+    sqlite3.SQLITE_LIMIT_LENGTH: 16 * 1024 * 1024,  # one string or blob
+    sqlite3.SQLITE_LIMIT_SQL_LENGTH: 1024 * 1024,  # one statement's text
+    sqlite3.SQLITE_LIMIT_ATTACHED: 0,
+    sqlite3.SQLITE_LIMIT_TRIGGER_DEPTH: 100,
+}
+_LIMIT_ERRORS = frozenset({"SQLITE_TOOBIG", "SQLITE_FULL", "SQLITE_NOMEM"})
+_GROWTH_PAGES_BYTES = 256 * 1024 * 1024
+"""How much the database may grow beyond its size when the guard is installed."""
+
+
+class Guard:
+    """Installed on a connection; restricts the SQL run inside :meth:`user`."""
+
+    def __init__(self, connection: sqlite3.Connection, step_timeout: float) -> None:
+        self.connection = connection
+        self.step_timeout = step_timeout
+        self.mode: Mode | None = None
+        self.denied: str | None = None
+        self.timed_out = False
+        self.pending: BaseException | None = None
+        """An exception raised inside a callback, where sqlite3 would swallow it;
+        it is raised again once the statement has stopped."""
+        self._deadline = 0.0
+        for limit, value in _LIMITS.items():
+            connection.setlimit(limit, value)
+        page_size = connection.execute("PRAGMA page_size").fetchone()[0]
+        pages = connection.execute("PRAGMA page_count").fetchone()[0]
+        connection.execute(f"PRAGMA max_page_count = {pages + _GROWTH_PAGES_BYTES // page_size}")
+        connection.set_authorizer(self._authorize)
+        connection.set_progress_handler(self._progress, 10_000)
+
+    @contextmanager
+    def user(self, mode: Mode) -> Iterator[None]:
+        """Run the enclosed statements as user SQL of kind ``mode``."""
+        self.mode, self.denied, self.timed_out = mode, None, False
+        self._deadline = time.monotonic() + self.step_timeout
+        try:
+            yield
+        finally:
+            self.mode = None
+            self.raise_pending()
+
+    def raise_pending(self) -> None:
+        """Raise the interrupt a callback caught, or a stop that was requested."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            raise pending
+        raise_stop()
+
+    def blocked(self, error: sqlite3.Error) -> bool:
+        """Whether the guard, not the schema, stopped the statement: a time or
+        size limit, or refused SQL. The check then could not run."""
+        name = getattr(error, "sqlite_errorname", "")
+        return self.timed_out or self.denied is not None or name in _LIMIT_ERRORS
+
+    def explain(self, error: sqlite3.Error) -> str:
+        """The message for an error raised inside :meth:`user`: why the guard
+        stopped the statement, or SQLite's own message."""
+        message = " ".join(str(error).split())  # SQLite quotes multi-line CHECKs
+        if self.timed_out:
+            return f"timed out after {round(self.step_timeout * 1000)} ms (--step-timeout)"
+        if self.denied is not None:
+            return f"refused: {self.denied}"
+        if getattr(error, "sqlite_errorname", "") in _LIMIT_ERRORS:
+            return f"stopped by a size limit: {message}"
+        return message
+
+    def _progress(self) -> int:
+        # A signal handler runs at the next Python bytecode, which is often this
+        # callback; sqlite3 would swallow its exception, so keep it and stop.
+        try:
+            if _stop is not None:
+                return 1
+            if self.mode is not None and time.monotonic() > self._deadline:
+                self.timed_out = True
+                return 1
+        except BaseException as exc:
+            self.pending = exc
+            return 1
+        return 0
+
+    def _authorize(
+        self, action: int, arg1: str | None, arg2: str | None, _db: str | None, _trigger: str | None
+    ) -> int:
+        try:
+            if self.mode is None:
+                return sqlite3.SQLITE_OK
+            reason = refusal(self.mode, action, arg1, arg2)
+        except BaseException as exc:  # see _progress
+            self.pending = exc
+            return sqlite3.SQLITE_DENY
+        if reason is None:
+            return sqlite3.SQLITE_OK
+        self.denied = reason
+        return sqlite3.SQLITE_DENY
+
+
+_stop: BaseException | None = None
+
+
+def request_stop(exception: BaseException) -> None:
+    """Ask every running statement to stop, and ``exception`` to be raised then.
+
+    For signal handlers: the exception a handler raises is lost when it lands
+    inside an SQLite callback (the statement only sees "interrupted"), so the
+    handler records it here too, and the guard raises it once SQLite returns.
+    """
+    global _stop
+    _stop = exception
+
+
+def raise_stop() -> None:
+    """Raise the exception :func:`request_stop` recorded, once."""
+    global _stop
+    stop, _stop = _stop, None
+    if stop is not None:
+        raise stop
+
+
+def refusal(mode: Mode, action: int, arg1: str | None, arg2: str | None) -> str | None:
+    """Why user SQL of kind ``mode`` may not do ``action``, or None if it may."""
+    if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
+        return "ATTACH and DETACH are not allowed: a spec works on its own database only"
+    if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in REFUSED_FUNCTIONS:
+        return f"the function {arg2}() is not allowed"
+    if action == sqlite3.SQLITE_PRAGMA:
+        return pragma_refusal(mode, (arg1 or "").lower(), arg2)
+    if mode == "operation" and action in (sqlite3.SQLITE_TRANSACTION, sqlite3.SQLITE_SAVEPOINT):
+        return (
+            "transaction control (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE) is not allowed "
+            "in operations: every call already runs in its own transaction"
+        )
+    return None
+
+
+def pragma_refusal(mode: Mode, name: str, value: str | None) -> str | None:
+    """Why ``PRAGMA name [= value]`` is refused in ``mode``, or None."""
+    if name == "writable_schema":
+        return "PRAGMA writable_schema is not allowed"
+    if name in QUERY_PRAGMAS or (value is None and name in READABLE_SETTINGS):
+        return None
+    if mode == "schema" and name in SCHEMA_SETTINGS:
+        return None
+    if mode == "operation" and name in READABLE_SETTINGS:
+        return f"PRAGMA {name} may be read but not changed in operations"
+    return f"PRAGMA {name} is not on the allow-list"
+
+
+_TRANSACTION_WORDS = frozenset({"begin", "commit", "end", "rollback", "savepoint", "release"})
+
+
+def static_refusal(sql: str, mode: Mode) -> str | None:
+    """Why ``sql`` would be refused, told before anything runs (the authorizer
+    still guards what this reading of the text misses)."""
+    words = [(kind, text) for kind, text in sqltext.tokens(sql)]
+    if not words:
+        return None
+    first = words[0][1].lower()
+    if first in ("attach", "detach"):
+        return refusal(mode, sqlite3.SQLITE_ATTACH, None, None)
+    if first in _TRANSACTION_WORDS:
+        return refusal(mode, sqlite3.SQLITE_TRANSACTION, None, None)
+    if first == "pragma":
+        name, value = _pragma(words[1:])
+        return pragma_refusal(mode, name.lower(), value)
+    for (_, word), (_, after) in itertools.pairwise(words):
+        if after == "(" and word.lower() in REFUSED_FUNCTIONS:
+            return refusal(mode, sqlite3.SQLITE_FUNCTION, None, word)
+    return None
+
+
+def _pragma(words: list[tuple[str, str]]) -> tuple[str, str | None]:
+    """The name and argument of ``PRAGMA [schema.]name [= value | (value)]``."""
+    texts = [text for _, text in words]
+    if len(texts) >= 2 and texts[1] == ".":
+        texts = texts[2:]
+    if not texts:
+        return "", None
+    name, rest = texts[0], texts[1:]
+    if rest and rest[0] in ("=", "("):
+        value = rest[1] if len(rest) > 1 else ""
+        return name, value.strip("'\"")
+    return name, None
