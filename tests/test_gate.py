@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -379,3 +380,16 @@ def test_schema_line_points_editors_at_the_format() -> None:
     first = SPEC.read_text("utf-8").splitlines()[0]
     assert first == "# yaml-language-server: $schema=../validator/spec.schema.json"
     assert (SPEC.parent / "../validator/spec.schema.json").resolve().is_file()
+
+
+def test_report_file_permissions(run_cli: RunCli, tmp_path: Path) -> None:
+    fresh, kept = tmp_path / "fresh.json", tmp_path / "kept.json"
+    kept.write_text("{}", "utf-8")
+    kept.chmod(0o640)
+    old = os.umask(0o022)
+    try:
+        assert run_cli(SPEC, "--report", f"json:{fresh}", "--report", f"json:{kept}").status == 0
+    finally:
+        os.umask(old)
+    assert fresh.stat().st_mode & 0o777 == 0o644  # as a new file under this umask
+    assert kept.stat().st_mode & 0o777 == 0o640  # the replaced file keeps its mode

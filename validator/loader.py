@@ -34,7 +34,7 @@ Path_ = tuple[str | int, ...]
 """A path into the loaded data: mapping keys and sequence indexes."""
 
 # libyaml's event parser when PyYAML was built with it, else the pure-Python one.
-_Parser: Any = getattr(yaml, "CParser", None) or yaml.Loader
+_Parser: Any = getattr(yaml, "CBaseLoader", None) or yaml.BaseLoader
 
 _CORE = "tag:yaml.org,2002:"
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
@@ -171,7 +171,7 @@ def load_text(text: str, name: str) -> Document:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(name, mark.line + 1, mark.column + 1) if mark else Location(name)
-        problem = exc.problem or exc.context or "invalid YAML"
+        problem = _explain_yaml(exc.problem or exc.context or "invalid YAML", text, mark)
         raise SpecError([*builder.problems, Problem(where, f"invalid YAML: {problem}")]) from None
     except yaml.YAMLError as exc:
         broken = Problem(Location(name), f"invalid YAML: {exc}")
@@ -181,6 +181,18 @@ def load_text(text: str, name: str) -> Document:
     if builder.problems:
         raise SpecError(builder.problems)
     return Document(data, source)
+
+
+def _explain_yaml(problem: str, text: str, mark: Any) -> str:
+    """libyaml does not say which character it could not read; name it."""
+    if mark is None or "cannot start any token" not in problem or "'" in problem:
+        return problem
+    lines = text.splitlines()
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    char = line[mark.column] if mark.column < len(line) else ""
+    if char == "\t":
+        return "found a tab, which YAML does not allow for indentation; use spaces"
+    return f"found character {char!r} that cannot start any token" if char else problem
 
 
 def load_file(path: Path, name: str | None = None) -> Document:
@@ -281,7 +293,7 @@ class _Builder:
 
     def _scalar(self, event: Any) -> Any:
         tag = event.tag
-        plain = event.implicit[0] and event.style is None
+        plain = event.implicit[0] and not event.style  # libyaml says "", PyYAML None
         if tag in (None, "!"):
             return resolve_plain(event.value) if plain else event.value
         if tag == _CORE + "str":

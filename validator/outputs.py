@@ -44,13 +44,26 @@ def parse_target(text: str, formats: tuple[str, ...]) -> Target:
     return Target(name, target)
 
 
+def _mode(path: Path) -> int:
+    """The permissions a report at ``path`` gets: those of the file it replaces,
+    else what the umask gives a new file (``mkstemp`` alone would give 0600)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename."""
+    mode = _mode(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
             stream.flush()
+            os.fchmod(stream.fileno(), mode)
             os.fsync(stream.fileno())
         Path(temporary).replace(path)
     except BaseException:

@@ -45,7 +45,6 @@ def display_path(path: Path) -> str:
 def load_spec(path: Path, name: str | None = None) -> Spec:
     """Read, format-check and cross-check the spec at ``path``."""
     document = loader.load_file(path, name or display_path(path))
-    validate.coerce_strings(document)
     problems = validate.format_problems(document)
     if problems:
         raise SpecError(problems)

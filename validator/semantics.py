@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator
+from functools import cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError as JsonSchemaError
+from jsonschema.exceptions import best_match
 
 from . import guard, sqltext, templates
 from .errors import Location, Problem
@@ -291,13 +292,12 @@ class _Checker:
 
     def expectation(self, schema: Any, path: Path_, bound: set[str]) -> Iterator[Problem]:
         yield from self.references(schema, self.source.at(path), bound)
-        try:
-            Draft202012Validator.check_schema(schema)
-        except JsonSchemaError as exc:
-            if isinstance(exc.instance, str) and "${" in exc.instance:
+        invalid = best_match(_meta_validator().iter_errors(schema))
+        if invalid is not None:
+            if isinstance(invalid.instance, str) and "${" in invalid.instance:
                 return  # checked again once the reference is resolved
-            where = self.source.at((*path, *exc.absolute_path))
-            yield Problem(where, f"not a valid JSON Schema: {exc.message}")
+            where = self.source.at((*path, *invalid.absolute_path))
+            yield Problem(where, f"not a valid JSON Schema: {invalid.message}")
             return
         for inner, ref in _refs(schema, ()):
             where = self.source.at((*path, *inner, "$ref"))
@@ -308,6 +308,14 @@ class _Checker:
                 )
             elif not _pointer_resolves(schema, ref[1:]):
                 yield Problem(where, f"$ref {ref!r} points nowhere in this expectation")
+
+
+@cache
+def _meta_validator() -> Draft202012Validator:
+    """Checks expectations against the draft 2020-12 meta-schema, as
+    ``check_schema`` does, but built once."""
+    meta = Draft202012Validator.META_SCHEMA
+    return Draft202012Validator(meta, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def _refs(schema: Any, path: Path_) -> Iterator[tuple[Path_, str]]:

@@ -65,25 +65,31 @@ def describe(value: Any) -> str:
     return type(value).__name__  # pragma: no cover - YAML gives no other types
 
 
-def coerce_strings(document: Document) -> None:
+def coerce_strings(document: Document) -> list[ValidationError]:
     """Give back their text to plain scalars that YAML resolved to a number,
     boolean or null where the format expects a string (``states: [on, 0755]``,
-    ``title: 2024``), so that only values the format leaves open keep a type."""
+    ``title: 2024``), so that only values the format leaves open keep a type.
+
+    Returns the format errors that remain (usually found in a single pass).
+    """
     data = document.data
     plain = document.source.plain
-    for _ in range(8):  # each pass fixes every error it can see; nesting may reveal more
-        changed = False
-        for error in _validator().iter_errors(data):
+    for _ in range(8):  # each pass fixes what it sees; a fix may reveal more below
+        errors = list(_validator().iter_errors(data))
+        coercible = [error for error in errors if _wants_text(error, plain)]
+        if not coercible:
+            return errors
+        for error in coercible:
             path = tuple(error.absolute_path)
-            expected = error.validator_value
-            wants_string = expected == "string" or (
-                isinstance(expected, list) and "string" in expected
-            )
-            if error.validator == "type" and wants_string and path in plain and path:
-                _set(data, path, plain.pop(path))
-                changed = True
-        if not changed:
-            return
+            _set(data, path, plain.pop(path))
+    return list(_validator().iter_errors(data))
+
+
+def _wants_text(error: ValidationError, plain: dict[Path_, str]) -> bool:
+    expected = error.validator_value
+    wants = expected == "string" or (isinstance(expected, list) and "string" in expected)
+    path = tuple(error.absolute_path)
+    return error.validator == "type" and wants and bool(path) and path in plain
 
 
 def _set(data: Any, path: Path_, value: str) -> None:
@@ -94,13 +100,12 @@ def _set(data: Any, path: Path_, value: str) -> None:
 
 
 def format_problems(document: Document) -> list[Problem]:
-    """All violations of the spec format in ``document``, in file order."""
+    """All violations of the spec format in ``document``, in file order, once
+    :func:`coerce_strings` has given strings back where the format wants them."""
     if document.data is None:
         return [Problem(document.source.at(()), "the spec is empty; expected a mapping")]
     problems = {
-        problem
-        for error in _validator().iter_errors(document.data)
-        for problem in _explain(error, document)
+        problem for error in coerce_strings(document) for problem in _explain(error, document)
     }
     return sorted(problems)
 

@@ -1,4 +1,4 @@
-"""Reporters: ``render(reports, options) -> str`` functions in a name -> function registry.
+"""Reporters: ``render(reports, options) -> str`` functions, one module per format.
 
 Every reporter takes the reports of one run (one per spec, in order) and
 returns the whole document; reporters never print or write files, the CLI
@@ -7,6 +7,7 @@ does.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -29,22 +30,26 @@ class RenderOptions:
 Renderer = Callable[[Sequence[Report], RenderOptions], str]
 
 
-def _registry() -> dict[str, Renderer]:
-    from . import github, json_report, junit, markdown, text
-
-    return {
-        "text": text.render,
-        "json": json_report.render,
-        "junit": junit.render,
-        "markdown": markdown.render,
-        "github": github.render,
-    }
+_MODULES = {
+    "text": "text",
+    "json": "json_report",
+    "junit": "junit",
+    "markdown": "markdown",
+    "github": "github",
+}
 
 
-FORMATS = ("text", "json", "junit", "markdown", "github")
+def renderer(name: str) -> Renderer:
+    """The reporter for format ``name``; its module is imported only when used."""
+    module = importlib.import_module(f"{__name__}.{_MODULES[name]}")
+    function: Renderer = module.render
+    return function
+
+
+FORMATS = tuple(_MODULES)
 """The format names, in the order the help lists them."""
 
 
 def render(name: str, reports: Sequence[Report], options: RenderOptions | None = None) -> str:
     """Render ``reports`` in the format ``name`` (one of :data:`FORMATS`)."""
-    return _registry()[name](reports, options or RenderOptions())
+    return renderer(name)(reports, options or RenderOptions())
