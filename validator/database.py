@@ -44,6 +44,7 @@ def apply_schema(guard: Guard, text: str, name: str) -> None:
     if connection.in_transaction:  # a schema that opened a transaction and left it open
         connection.execute("COMMIT")
     _foreign_keys_on(connection, Location(name))
+    guard.deferred_tables = deferred_tables(connection)
 
 
 def _foreign_keys_on(connection: sqlite3.Connection, where: Location) -> None:
@@ -140,7 +141,9 @@ def open_copy(
             # Rollback journal in memory: the copy is private and thrown away.
             connection.execute("PRAGMA journal_mode = MEMORY")
             connection.execute("PRAGMA synchronous = OFF")
-        return Guard(connection, step_timeout)
+        guard = Guard(connection, step_timeout)
+        guard.deferred_tables = deferred_tables(connection)
+        return guard
     except sqlite3.DatabaseError as exc:
         connection.close()
         raise SchemaError.at(where, f"the database is corrupt or unreadable: {exc}") from None

@@ -94,6 +94,8 @@ class Guard:
         connection.execute(f"PRAGMA max_page_count = {pages + _GROWTH_PAGES_BYTES // page_size}")
         connection.set_authorizer(self._authorize)
         connection.set_progress_handler(self._progress, 10_000)
+        self.deferred_tables: tuple[str, ...] = ()
+        """Tables with deferred foreign keys, known once the schema is in place."""
 
     @contextmanager
     def user(self, mode: Mode) -> Iterator[None]:

@@ -108,8 +108,16 @@ class Document:
     source: SourceMap
 
 
+_MAYBE_NOT_TEXT = frozenset("0123456789+-.~nNtTfF")
+"""First characters of every core-schema null, boolean and number."""
+
+
 def resolve_plain(text: str) -> Any:
     """Resolve an untagged plain scalar by YAML 1.2's core schema."""
+    if not text:
+        return None
+    if text[0] not in _MAYBE_NOT_TEXT:
+        return text  # most scalars in a spec: names and words
     if _NULL.match(text):
         return None
     if text in _BOOL:
@@ -255,6 +263,8 @@ class _Builder:
 
     def _node(self, path: Path_, depth: int) -> Any:
         event = self._parser.get_event()
+        if type(event) is yaml.ScalarEvent and not event.anchor and depth <= MAX_DEPTH:
+            return self._scalar_node(event, path)  # the common case, first
         if isinstance(event, yaml.AliasEvent):
             self._note(event, f"aliases are not allowed in a spec (*{event.anchor})")
             return None
@@ -267,14 +277,9 @@ class _Builder:
                     Problem(self._where(event), f"nesting deeper than {MAX_DEPTH} levels"),
                 ]
             )
-        self._source.values[path] = _position(event)
         if isinstance(event, yaml.ScalarEvent):
-            if event.style == "|":
-                self._source.literal_blocks.add(path)
-            value = self._scalar(event)
-            if not isinstance(value, str):
-                self._source.plain[path] = event.value
-            return value
+            return self._scalar_node(event, path)
+        self._source.values[path] = _position(event)
         if isinstance(event, yaml.SequenceStartEvent):
             self._check_tag(event, "seq")
             return list(self._sequence(path, depth))
@@ -282,6 +287,17 @@ class _Builder:
             self._check_tag(event, "map")
             return self._mapping(path, depth)
         raise SpecError.at(self._where(event), "unexpected YAML event")  # pragma: no cover
+
+    def _scalar_node(self, event: Any, path: Path_) -> Any:
+        source = self._source
+        mark = event.start_mark
+        source.values[path] = (mark.line + 1, mark.column + 1)
+        if event.style == "|":
+            source.literal_blocks.add(path)
+        value = self._scalar(event)
+        if not isinstance(value, str):
+            source.plain[path] = event.value
+        return value
 
     def _where(self, event: Any) -> Location:
         return Location(self._source.file, *_position(event))
@@ -319,9 +335,14 @@ class _Builder:
         result: dict[str, Any] = {}
         parser = self._parser
         scratch = (*path, "\0key")
+        keys = self._source.keys
         while not parser.check_event(yaml.MappingEndEvent):
-            event = parser.peek_event()
-            key = self._node(scratch, depth + 1)
+            event: Any = parser.peek_event()
+            if type(event) is yaml.ScalarEvent and not event.anchor and not event.tag:
+                parser.get_event()  # a plain or quoted key: the usual case, read here
+                key = resolve_plain(event.value) if event.implicit[0] else event.value
+            else:
+                key = self._node(scratch, depth + 1)
             if not isinstance(event, yaml.ScalarEvent):
                 self._note(event, "mapping keys must be plain strings")
                 self._node(scratch, depth + 1)
@@ -332,11 +353,12 @@ class _Builder:
                 continue
             child = (*path, key)
             if key in result:
-                first = self._source.keys[child]
+                first = keys[child]
                 self._note(event, f"duplicate key {key!r} (first defined at line {first[0]})")
                 self._node(scratch, depth + 1)
                 continue
-            self._source.keys[child] = _position(event)
+            mark: Any = event.start_mark
+            keys[child] = (mark.line + 1, mark.column + 1)
             result[key] = self._node(child, depth + 1)
         parser.get_event()
         self._source.values.pop(scratch, None)

@@ -45,7 +45,7 @@ class Executor:
         self.spec = spec
         self.guard = guard
         self.connection = guard.connection
-        self.deferred = database.deferred_tables(guard.connection)
+        self.deferred = guard.deferred_tables
 
     def arguments(self, operation: Operation, call: Call, scope: Scope) -> dict[str, Any]:
         """The parameter values of ``call``: its arguments, then the defaults."""
@@ -62,6 +62,12 @@ class Executor:
         values = self.arguments(operation, call, scope)
         connection = self.connection
         deferred = self.deferred
+        statements = operation.statements
+        if not deferred and (not statements or (len(statements) == 1 and not operation.returns)):
+            # A lone statement (or a query) is atomic by itself: no savepoint needed.
+            for statement in statements:
+                self._execute(statement, values)
+            return self._returns(operation.returns, values) if operation.returns else None
         connection.execute("SAVEPOINT validator_call")
         try:
             before = database.foreign_key_violations(connection, deferred) if deferred else 0

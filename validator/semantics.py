@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from . import guard, sqltext, templates
+from .checks import quickschema
 from .errors import Location, Problem
 from .loader import Path_
 from .model import Call, Criterion, Operation, Spec, StateMachine
@@ -292,7 +293,10 @@ class _Checker:
 
     def expectation(self, schema: Any, path: Path_, bound: set[str]) -> Iterator[Problem]:
         yield from self.references(schema, self.source.at(path), bound)
-        invalid = best_match(_meta_validator().iter_errors(schema))
+        if quickschema.well_formed(schema):
+            invalid = None  # the common case, without the meta-schema's cost
+        else:
+            invalid = best_match(_meta_validator().iter_errors(schema))
         if invalid is not None:
             if isinstance(invalid.instance, str) and "${" in invalid.instance:
                 return  # checked again once the reference is resolved

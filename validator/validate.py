@@ -15,6 +15,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+from .checks import quickschema
 from .errors import Problem
 from .loader import Document, Path_
 
@@ -73,6 +74,8 @@ def coerce_strings(document: Document) -> list[ValidationError]:
     Returns the format errors that remain (usually found in a single pass).
     """
     data = document.data
+    if quickschema.holds(spec_schema(), data):
+        return []  # the common case, without building the validator's errors
     plain = document.source.plain
     for _ in range(8):  # each pass fixes what it sees; a fix may reveal more below
         errors = list(_validator().iter_errors(data))

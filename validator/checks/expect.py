@@ -16,6 +16,7 @@ from ..loader import SourceMap
 from ..model import Expectation
 from ..results import Finding
 from ..templates import Scope, TemplateError
+from . import quickschema
 
 
 def match(
@@ -26,6 +27,8 @@ def match(
         schema = scope.resolve(expectation.schema)
     except TemplateError as exc:
         return [Finding(expectation.location, "a resolvable reference", str(exc), step)]
+    if quickschema.holds(schema, value):
+        return []  # the common case, answered without building a validator
     try:
         if schema != expectation.schema:  # a resolved reference may have made it invalid
             Draft202012Validator.check_schema(schema)
