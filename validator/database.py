@@ -8,7 +8,6 @@ manages savepoints itself.
 from __future__ import annotations
 
 import re
-import shutil
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,6 +114,8 @@ def open_copy(
     if header != SQLITE_HEADER:
         found = "an empty file" if not header else "no SQLite header"
         raise SchemaError.at(where, f"not an SQLite database ({found})")
+    import shutil  # only --db needs it
+
     copy = workdir / "database.sqlite"
     for _ in range(attempts):
         before = _stamps(path)

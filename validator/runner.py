@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import tempfile
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
@@ -111,6 +110,8 @@ def _open(
     if database_path is not None:
         if schema is not None:
             raise UsageError.at(spec.source.at(()), "give either a schema or a database, not both")
+        import tempfile  # only --db needs it
+
         shown = display_path(database_path)
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="validator-")))
         return database.open_copy(database_path, shown, workdir, step_timeout), shown

@@ -11,16 +11,16 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Iterator
 from functools import cache
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
+from typing import TYPE_CHECKING, Any
 
 from . import guard, sqltext, templates
 from .checks import quickschema
 from .errors import Location, Problem
 from .loader import Path_
 from .model import Call, Criterion, Operation, Spec, StateMachine
+
+if TYPE_CHECKING:  # jsonschema's validators are imported only when a spec needs them
+    from jsonschema import Draft202012Validator
 
 MACHINE_NAMES = ("row", "to")
 """Names a state machine's ``move`` call sees besides its fixtures."""
@@ -296,6 +296,8 @@ class _Checker:
         if quickschema.well_formed(schema):
             invalid = None  # the common case, without the meta-schema's cost
         else:
+            from jsonschema.exceptions import best_match
+
             invalid = best_match(_meta_validator().iter_errors(schema))
         if invalid is not None:
             if isinstance(invalid.instance, str) and "${" in invalid.instance:
@@ -318,6 +320,8 @@ class _Checker:
 def _meta_validator() -> Draft202012Validator:
     """Checks expectations against the draft 2020-12 meta-schema, as
     ``check_schema`` does, but built once."""
+    from jsonschema import Draft202012Validator
+
     meta = Draft202012Validator.META_SCHEMA
     return Draft202012Validator(meta, format_checker=Draft202012Validator.FORMAT_CHECKER)
 

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .checks import quickschema
 from .errors import Problem
 from .loader import Document, Path_
+
+if TYPE_CHECKING:  # jsonschema's validators are imported only when a spec needs them
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_RESOURCE = "spec.schema.json"
 
@@ -25,13 +26,15 @@ SCHEMA_RESOURCE = "spec.schema.json"
 @cache
 def spec_schema() -> dict[str, Any]:
     """The JSON Schema of the spec format, as shipped in the package."""
-    text = resources.files(__package__).joinpath(SCHEMA_RESOURCE).read_text("utf-8")
+    text = Path(__file__).with_name(SCHEMA_RESOURCE).read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 
 
 @cache
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(spec_schema())
 
 
@@ -163,6 +166,8 @@ def _explain_choice(error: ValidationError, document: Document) -> Problem:
     schema = error.schema if isinstance(error.schema, dict) else {}
     message = schema.get("x-message")
     if message is None and error.context:
+        from jsonschema.exceptions import best_match
+
         best = best_match(error.context)
         deeper = _explain(best, document)
         if deeper:

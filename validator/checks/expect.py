@@ -7,16 +7,16 @@ the schema becomes a finding at the line of the failing keyword.
 from __future__ import annotations
 
 import json
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError, ValidationError
+from typing import TYPE_CHECKING, Any
 
 from ..loader import SourceMap
 from ..model import Expectation
 from ..results import Finding
 from ..templates import Scope, TemplateError
 from . import quickschema
+
+if TYPE_CHECKING:  # jsonschema's validators are imported only when an expectation fails
+    from jsonschema.exceptions import ValidationError
 
 
 def match(
@@ -29,6 +29,9 @@ def match(
         return [Finding(expectation.location, "a resolvable reference", str(exc), step)]
     if quickschema.holds(schema, value):
         return []  # the common case, answered without building a validator
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
     try:
         if schema != expectation.schema:  # a resolved reference may have made it invalid
             Draft202012Validator.check_schema(schema)
