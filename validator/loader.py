@@ -122,12 +122,15 @@ def resolve_plain(text: str) -> Any:
         return None
     if text in _BOOL:
         return _BOOL[text]
-    if _INT10.match(text):
-        return int(text)
-    if _INT8.match(text):
-        return int(text[2:], 8)
-    if _INT16.match(text):
-        return int(text[2:], 16)
+    try:
+        if _INT10.match(text):
+            return int(text)
+        if _INT8.match(text):
+            return int(text[2:], 8)
+        if _INT16.match(text):
+            return int(text[2:], 16)
+    except ValueError:  # more digits than Python converts: keep the text
+        return text
     if _FLOAT.match(text):
         return float(text)
     if _INF.match(text):
@@ -169,8 +172,26 @@ def read_text(
         ) from None
 
 
+_NOT_YAML = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""Characters YAML 1.2 does not allow in a stream (controls, lone surrogates, U+FFFE/F)."""
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_characters(text: str, name: str) -> None:
+    found = _NOT_YAML.search(text)
+    if found is None:
+        return
+    start = text.rfind("\n", 0, found.start()) + 1
+    where = Location(name, text.count("\n", 0, found.start()) + 1, found.start() - start + 1)
+    raise SpecError.at(where, f"character U+{ord(found.group()):04X} is not allowed in YAML")
+
+
 def load_text(text: str, name: str) -> Document:
     """Parse one YAML document from ``text``; ``name`` is used in locations."""
+    text = text.removeprefix("\ufeff")
+    _refuse_characters(text, name)
     source = SourceMap(name, lines=text.splitlines())
     parser = _Parser(text)
     builder = _Builder(parser, source)
@@ -308,6 +329,10 @@ class _Builder:
             self._note(event, f"tag {_short(tag)} is not allowed in a spec")
 
     def _scalar(self, event: Any) -> Any:
+        if event.style == '"' and _SURROGATE.search(event.value):
+            # An escape such as "\uD800" (libyaml refuses it; the pure-Python parser not).
+            self._note(event, "a lone surrogate is not a character; it is not allowed")
+            return ""
         tag = event.tag
         plain = event.implicit[0] and not event.style  # libyaml says "", PyYAML None
         if tag in (None, "!"):

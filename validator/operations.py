@@ -63,8 +63,9 @@ class Executor:
         connection = self.connection
         deferred = self.deferred
         statements = operation.statements
-        if not deferred and (not statements or (len(statements) == 1 and not operation.returns)):
-            # A lone statement (or a query) is atomic by itself: no savepoint needed.
+        if not deferred and len(statements) <= 1:
+            # A lone statement is atomic by itself, and the query after it only reads:
+            # no savepoint needed (the check's own savepoint still undoes it all).
             for statement in statements:
                 self._execute(statement, values)
             return self._returns(operation.returns, values) if operation.returns else None

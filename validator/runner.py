@@ -22,6 +22,9 @@ from .model import Spec
 from .results import Planned, Report
 from .templates import Clock
 
+MAX_SCHEMA_BYTES = 16 * 1024 * 1024
+"""A schema file larger than this is refused (``schema: /dev/zero`` must not eat memory)."""
+
 Select = Callable[[Planned], bool]
 """Chooses which planned checks run (``-k``)."""
 
@@ -127,5 +130,7 @@ def _open(
             raise SchemaError.at(where, f"schema file not found: {shown}")
         if schema_path.is_dir():
             raise SchemaError.at(where, f"schema {shown} is a directory, expected an SQL file")
-    text = loader.read_text(schema_path, shown, SchemaError, limit=None, what="an SQL file")
+    text = loader.read_text(
+        schema_path, shown, SchemaError, limit=MAX_SCHEMA_BYTES, what="an SQL file"
+    )
     return database.load_schema(text, shown, step_timeout), shown

@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 _REFERENCE = re.compile(r"\$\$\{|\$\{([^{}]*)\}")
@@ -48,12 +49,37 @@ GENERATORS = frozenset(("uuid", "now_ms", "now"))
 """Names of the built-in generators; bindings may not use them."""
 
 
+@lru_cache(maxsize=4096)
+def _parts(reference: str) -> tuple[str, ...] | None:
+    parts = tuple(reference.strip().split("."))
+    if not _NAME.match(parts[0]) or any(not part for part in parts[1:]):
+        return None
+    return parts
+
+
 def split_reference(reference: str) -> list[str]:
     """``"task.id"`` -> ``["task", "id"]``; raises on a malformed reference."""
-    parts = reference.strip().split(".")
-    if not parts or not _NAME.match(parts[0]) or any(not part for part in parts[1:]):
+    parts = _parts(reference)
+    if parts is None:
         raise TemplateError(f"malformed reference ${{{reference}}}")
-    return parts
+    return list(parts)
+
+
+Piece = str | tuple[str]
+"""A piece of a template: literal text, or a one-element tuple naming a reference."""
+
+
+@lru_cache(maxsize=4096)
+def _pieces(text: str) -> tuple[Piece, ...]:
+    """``"a ${x.y} b"`` -> ``("a ", ("x.y",), " b")``; ``$${`` is the text ``${``."""
+    pieces: list[Piece] = []
+    last = 0
+    for match in _REFERENCE.finditer(text):
+        pieces.append(text[last : match.start()])
+        pieces.append("${" if match.group(1) is None else (match.group(1),))
+        last = match.end()
+    pieces.append(text[last:])
+    return tuple(piece for piece in pieces if piece != "")
 
 
 def references(value: Any) -> Iterator[tuple[str, list[str]]]:
@@ -83,7 +109,9 @@ class Scope:
         return Scope(self._clock, {**self.bindings, **extra})
 
     def lookup(self, reference: str) -> Any:
-        parts = split_reference(reference)
+        parts = _parts(reference)
+        if parts is None:
+            raise TemplateError(f"malformed reference ${{{reference}}}")
         head = parts[0]
         if head in self._generators and len(parts) == 1:
             return self._generators[head]()
@@ -109,17 +137,17 @@ class Scope:
     def _resolve_text(self, text: str) -> Any:
         if "$" not in text:
             return text
-        whole = _REFERENCE.fullmatch(text)
-        if whole and whole.group(1) is not None:
-            return self.lookup(whole.group(1))
-
-        def substitute(match: re.Match[str]) -> str:
-            if match.group(1) is None:
-                return "${"
-            found = self.lookup(match.group(1))
-            return "" if found is None else str(found)
-
-        return _REFERENCE.sub(substitute, text)
+        pieces = _pieces(text)
+        if len(pieces) == 1 and isinstance(pieces[0], tuple):
+            return self.lookup(pieces[0][0])  # the whole text: keep the value's type
+        resolved = []
+        for piece in pieces:
+            if isinstance(piece, str):
+                resolved.append(piece)
+            else:
+                found = self.lookup(piece[0])
+                resolved.append("" if found is None else str(found))
+        return "".join(resolved)
 
 
 def _step(value: Any, part: str, walked: str, reference: str) -> Any:

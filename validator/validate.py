@@ -32,6 +32,11 @@ def spec_schema() -> dict[str, Any]:
 
 
 @cache
+def _quick_check() -> quickschema.Check | None:
+    return quickschema.compiled(spec_schema())
+
+
+@cache
 def _validator() -> Draft202012Validator:
     from jsonschema import Draft202012Validator
 
@@ -77,7 +82,8 @@ def coerce_strings(document: Document) -> list[ValidationError]:
     Returns the format errors that remain (usually found in a single pass).
     """
     data = document.data
-    if quickschema.holds(spec_schema(), data):
+    quick = _quick_check()
+    if quick is not None and quick(data):
         return []  # the common case, without building the validator's errors
     plain = document.source.plain
     for _ in range(8):  # each pass fixes what it sees; a fix may reveal more below

@@ -49,13 +49,29 @@ class _Unsupported(Exception):
     """The schema uses something this module does not interpret."""
 
 
+Check = Callable[[Any], bool]
+
+
 def holds(schema: Any, value: Any) -> bool | None:
     """Whether ``value`` matches ``schema``, or None when only ``jsonschema`` can tell.
 
     ``$ref`` is followed when it points inside ``schema`` itself (``#/...``).
     """
+    check = compiled(schema)
     try:
-        return _Matcher(schema).holds(schema, value)
+        return None if check is None else check(value)
+    except RecursionError:
+        return None
+
+
+def compiled(schema: Any) -> Check | None:
+    """``schema`` turned into a predicate (None: not interpretable here).
+
+    Compiling once and calling often is what makes the spec format's check
+    cheap; a schema seen once (an expectation) costs about the same either way.
+    """
+    try:
+        return _Compiler(schema).compile(schema)
     except (_Unsupported, RecursionError):
         return None
 
@@ -111,40 +127,48 @@ def _unique(values: list[Any]) -> bool:
     return all(not equal(a, b) for i, a in enumerate(values) for b in values[i + 1 :])
 
 
-class _Matcher:
-    """Interprets one schema document (its ``$ref`` targets are inside it)."""
+def _all(checks: list[Check]) -> Check:
+    if len(checks) == 1:
+        return checks[0]
+    return lambda value: all(check(value) for check in checks)
+
+
+class _Compiler:
+    """Compiles one schema document (its ``$ref`` targets are inside it)."""
 
     def __init__(self, root: Any) -> None:
         self.root = root
+        self.targets: dict[str, Check] = {}
 
-    def holds(self, schema: Any, value: Any) -> bool:
-        if schema is True or schema is False:
-            return schema
+    def compile(self, schema: Any) -> Check:
+        if schema is True:
+            return lambda _: True
+        if schema is False:
+            return lambda _: False
         if not isinstance(schema, dict):
             raise _Unsupported
+        checks: list[Check] = []
         for keyword, argument in schema.items():
             if keyword in _ANNOTATIONS or keyword.startswith("x-"):
                 continue
             if keyword in ("$schema", "$id") and schema is self.root:
                 continue
-            if keyword in _SIZES:
-                ok = self._size(argument, value, keyword)
-            elif keyword in _BOUNDS:
-                ok = self._bound(argument, value, keyword)
-            elif keyword in _METHODS:
-                ok = getattr(self, _METHODS[keyword])(argument, value, schema)
-            else:
+            make = _KEYWORDS.get(keyword)
+            if make is None:
                 raise _Unsupported
-            if not ok:
-                return False
-        return True
+            checks.append(make(self, argument, schema))
+        return _all(checks) if checks else (lambda _: True)
 
-    def _ref(self, argument: Any, value: Any, _: dict[str, Any]) -> bool:
-        return self.holds(self.target(argument), value)
-
-    def target(self, reference: Any) -> Any:
-        if not isinstance(reference, str) or not reference.startswith("#"):
+    def ref(self, argument: Any, _: dict[str, Any]) -> Check:
+        if not isinstance(argument, str) or not argument.startswith("#"):
             raise _Unsupported
+        if argument not in self.targets:
+            # A stand-in first, so that a recursive reference compiles.
+            self.targets[argument] = lambda value: self.targets[argument](value)
+            self.targets[argument] = self.compile(self.target(argument))
+        return self.targets[argument]
+
+    def target(self, reference: str) -> Any:
         found = self.root
         for raw in reference[1:].split("/")[1:] if reference != "#" else []:
             part = raw.replace("~1", "/").replace("~0", "~")
@@ -156,152 +180,170 @@ class _Matcher:
                 raise _Unsupported
         return found
 
-    def _type(self, argument: Any, value: Any, _: dict[str, Any]) -> bool:
+    def type(self, argument: Any, _: dict[str, Any]) -> Check:
         names = [argument] if isinstance(argument, str) else argument
         if not isinstance(names, list) or not all(name in _TYPES for name in names):
             raise _Unsupported
-        return any(_TYPES[name](value) for name in names)
+        tests = [_TYPES[name] for name in names]
+        return tests[0] if len(tests) == 1 else lambda v: any(test(v) for test in tests)
 
-    def _const(self, argument: Any, value: Any, _: dict[str, Any]) -> bool:
-        return equal(value, argument)
+    def const(self, argument: Any, _: dict[str, Any]) -> Check:
+        return lambda value: equal(value, argument)
 
-    def _enum(self, argument: Any, value: Any, _: dict[str, Any]) -> bool:
+    def enum(self, argument: Any, _: dict[str, Any]) -> Check:
         if not isinstance(argument, list):
             raise _Unsupported
-        return any(equal(value, option) for option in argument)
+        return lambda value: any(equal(value, option) for option in argument)
 
-    def _required(self, argument: Any, value: Any, _: dict[str, Any]) -> bool:
+    def required(self, argument: Any, _: dict[str, Any]) -> Check:
         if not isinstance(argument, list) or not all(isinstance(key, str) for key in argument):
             raise _Unsupported
-        return not isinstance(value, dict) or all(key in value for key in argument)
+        return lambda value: not isinstance(value, dict) or all(k in value for k in argument)
 
-    def _properties(self, argument: Any, value: Any, _: dict[str, Any]) -> bool:
+    def properties(self, argument: Any, _: dict[str, Any]) -> Check:
         if not isinstance(argument, dict):
             raise _Unsupported
-        if not isinstance(value, dict):
-            return True
-        return all(self.holds(sub, value[key]) for key, sub in argument.items() if key in value)
-
-    def _pattern_properties(self, argument: Any, value: Any, _: dict[str, Any]) -> bool:
-        if not isinstance(argument, dict):
-            raise _Unsupported
-        if not isinstance(value, dict):
-            return True
-        return all(
-            self.holds(sub, item)
-            for pattern, sub in argument.items()
-            for key, item in value.items()
-            if _regex(pattern).search(key)
+        checks = [(key, self.compile(sub)) for key, sub in argument.items()]
+        return lambda value: (
+            not isinstance(value, dict)
+            or all(check(value[key]) for key, check in checks if key in value)
         )
 
-    def _additional(self, argument: Any, value: Any, schema: dict[str, Any]) -> bool:
-        if not isinstance(value, dict):
-            return True
+    def pattern_properties(self, argument: Any, _: dict[str, Any]) -> Check:
+        if not isinstance(argument, dict):
+            raise _Unsupported
+        checks = [(_regex(pattern), self.compile(sub)) for pattern, sub in argument.items()]
+        return lambda value: (
+            not isinstance(value, dict)
+            or all(
+                check(item)
+                for regex, check in checks
+                for k, item in value.items()
+                if regex.search(k)
+            )
+        )
+
+    def additional(self, argument: Any, schema: dict[str, Any]) -> Check:
         known = schema.get("properties", {})
         patterns = schema.get("patternProperties", {})
         if not isinstance(known, dict) or not isinstance(patterns, dict):
             raise _Unsupported
-        return all(
-            self.holds(argument, item)
-            for key, item in value.items()
-            if key not in known and not any(_regex(p).search(key) for p in patterns)
+        regexes = [_regex(pattern) for pattern in patterns]
+        check = self.compile(argument)
+
+        def other(key: str) -> bool:
+            return key not in known and not any(regex.search(key) for regex in regexes)
+
+        return lambda value: (
+            not isinstance(value, dict)
+            or all(check(item) for key, item in value.items() if other(key))
         )
 
-    def _property_names(self, argument: Any, value: Any, _: dict[str, Any]) -> bool:
-        return not isinstance(value, dict) or all(self.holds(argument, key) for key in value)
+    def property_names(self, argument: Any, _: dict[str, Any]) -> Check:
+        check = self.compile(argument)
+        return lambda value: not isinstance(value, dict) or all(map(check, value))
 
-    def _prefix_items(self, argument: Any, value: Any, _: dict[str, Any]) -> bool:
+    def prefix_items(self, argument: Any, _: dict[str, Any]) -> Check:
         if not isinstance(argument, list):
             raise _Unsupported
-        if not isinstance(value, list):
-            return True
-        return all(self.holds(sub, item) for sub, item in zip(argument, value, strict=False))
+        checks = [self.compile(sub) for sub in argument]
+        return lambda value: (
+            not isinstance(value, list)
+            or all(check(item) for check, item in zip(checks, value, strict=False))
+        )
 
-    def _items(self, argument: Any, value: Any, schema: dict[str, Any]) -> bool:
-        if not isinstance(value, list):
-            return True
+    def items(self, argument: Any, schema: dict[str, Any]) -> Check:
         prefix = schema.get("prefixItems", [])
         if not isinstance(prefix, list):
             raise _Unsupported
-        return all(self.holds(argument, item) for item in value[len(prefix) :])
+        start, check = len(prefix), self.compile(argument)
+        return lambda value: not isinstance(value, list) or all(map(check, value[start:]))
 
-    def _contains(self, argument: Any, value: Any, schema: dict[str, Any]) -> bool:
+    def contains(self, argument: Any, schema: dict[str, Any]) -> Check:
         if "minContains" in schema or "maxContains" in schema:
             raise _Unsupported
-        return not isinstance(value, list) or any(self.holds(argument, item) for item in value)
+        check = self.compile(argument)
+        return lambda value: not isinstance(value, list) or any(map(check, value))
 
-    def _unique_items(self, argument: Any, value: Any, _: dict[str, Any]) -> bool:
+    def unique_items(self, argument: Any, _: dict[str, Any]) -> Check:
         if not isinstance(argument, bool):
             raise _Unsupported
-        return not (argument and isinstance(value, list)) or _unique(value)
+        return lambda value: not (argument and isinstance(value, list)) or _unique(value)
 
-    def _size(self, argument: Any, value: Any, keyword: str) -> bool:
-        limit = _count(argument)
-        kind, at_least = _SIZES[keyword]
-        if not isinstance(value, kind):
-            return True
-        size = len(value)
-        return size >= limit if at_least else size <= limit
-
-    def _bound(self, argument: Any, value: Any, keyword: str) -> bool:
-        limit = _number(argument)
-        if not _is_number(value):
-            return True
-        if keyword == "minimum":
-            return bool(value >= limit)
-        if keyword == "maximum":
-            return bool(value <= limit)
-        if keyword == "exclusiveMinimum":
-            return bool(value > limit)
-        return bool(value < limit)
-
-    def _pattern(self, argument: Any, value: Any, _: dict[str, Any]) -> bool:
+    def pattern(self, argument: Any, _: dict[str, Any]) -> Check:
         if not isinstance(argument, str):
             raise _Unsupported
-        return not isinstance(value, str) or _regex(argument).search(value) is not None
+        regex = _regex(argument)
+        return lambda value: not isinstance(value, str) or regex.search(value) is not None
 
-    def _not(self, argument: Any, value: Any, _: dict[str, Any]) -> bool:
-        return not self.holds(argument, value)
+    def negation(self, argument: Any, _: dict[str, Any]) -> Check:
+        check = self.compile(argument)
+        return lambda value: not check(value)
 
-    def _all_of(self, argument: Any, value: Any, _: dict[str, Any]) -> bool:
-        return all(self.holds(sub, value) for sub in _subschemas(argument))
+    def all_of(self, argument: Any, _: dict[str, Any]) -> Check:
+        return _all([self.compile(sub) for sub in _subschemas(argument)])
 
-    def _any_of(self, argument: Any, value: Any, _: dict[str, Any]) -> bool:
-        return any(self.holds(sub, value) for sub in _subschemas(argument))
+    def any_of(self, argument: Any, _: dict[str, Any]) -> Check:
+        checks = [self.compile(sub) for sub in _subschemas(argument)]
+        return lambda value: any(check(value) for check in checks)
 
-    def _one_of(self, argument: Any, value: Any, _: dict[str, Any]) -> bool:
-        return sum(self.holds(sub, value) for sub in _subschemas(argument)) == 1
+    def one_of(self, argument: Any, _: dict[str, Any]) -> Check:
+        checks = [self.compile(sub) for sub in _subschemas(argument)]
+        return lambda value: sum(check(value) for check in checks) == 1
 
 
-_SIZES: dict[str, tuple[type[Any], bool]] = {
-    "minItems": (list, True),
-    "maxItems": (list, False),
-    "minLength": (str, True),
-    "maxLength": (str, False),
-    "minProperties": (dict, True),
-    "maxProperties": (dict, False),
-}
+def _size(kind: type[Any], at_least: bool) -> Callable[[_Compiler, Any, dict[str, Any]], Check]:
+    def make(_: _Compiler, argument: Any, __: dict[str, Any]) -> Check:
+        limit = _count(argument)
+        if at_least:
+            return lambda value: not isinstance(value, kind) or len(value) >= limit
+        return lambda value: not isinstance(value, kind) or len(value) <= limit
+
+    return make
+
+
+def _bound(
+    compare: Callable[[Any, Any], bool],
+) -> Callable[[_Compiler, Any, dict[str, Any]], Check]:
+    def make(_: _Compiler, argument: Any, __: dict[str, Any]) -> Check:
+        limit = _number(argument)
+        return lambda value: not _is_number(value) or compare(value, limit)
+
+    return make
+
+
+_SIZES = ("minItems", "maxItems", "minLength", "maxLength", "minProperties", "maxProperties")
 _BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 
-_METHODS = {
-    "$ref": "_ref",
-    "type": "_type",
-    "const": "_const",
-    "enum": "_enum",
-    "required": "_required",
-    "properties": "_properties",
-    "patternProperties": "_pattern_properties",
-    "additionalProperties": "_additional",
-    "propertyNames": "_property_names",
-    "prefixItems": "_prefix_items",
-    "items": "_items",
-    "contains": "_contains",
-    "uniqueItems": "_unique_items",
-    "pattern": "_pattern",
-    "not": "_not",
-    "allOf": "_all_of",
-    "anyOf": "_any_of",
-    "oneOf": "_one_of",
+_KEYWORDS: dict[str, Callable[[_Compiler, Any, dict[str, Any]], Check]] = {
+    "$ref": _Compiler.ref,
+    "type": _Compiler.type,
+    "const": _Compiler.const,
+    "enum": _Compiler.enum,
+    "required": _Compiler.required,
+    "properties": _Compiler.properties,
+    "patternProperties": _Compiler.pattern_properties,
+    "additionalProperties": _Compiler.additional,
+    "propertyNames": _Compiler.property_names,
+    "prefixItems": _Compiler.prefix_items,
+    "items": _Compiler.items,
+    "contains": _Compiler.contains,
+    "uniqueItems": _Compiler.unique_items,
+    "pattern": _Compiler.pattern,
+    "not": _Compiler.negation,
+    "allOf": _Compiler.all_of,
+    "anyOf": _Compiler.any_of,
+    "oneOf": _Compiler.one_of,
+    "minItems": _size(list, True),
+    "maxItems": _size(list, False),
+    "minLength": _size(str, True),
+    "maxLength": _size(str, False),
+    "minProperties": _size(dict, True),
+    "maxProperties": _size(dict, False),
+    "minimum": _bound(lambda value, limit: value >= limit),
+    "maximum": _bound(lambda value, limit: value <= limit),
+    "exclusiveMinimum": _bound(lambda value, limit: value > limit),
+    "exclusiveMaximum": _bound(lambda value, limit: value < limit),
 }
 
 
