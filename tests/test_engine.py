@@ -306,3 +306,35 @@ def test_spec_with_unreachable_state_is_refused(tmp_path: Path) -> None:
     (problem,) = caught.value.problems
     assert "state 'c' cannot be reached from 'a'" in problem.message
     assert (problem.location.line, problem.location.column) == where(spec, "c]")
+
+
+def test_blobs_are_shown_as_hex_and_json_arguments_as_text(tmp_path: Path) -> None:
+    spec = write(
+        tmp_path,
+        """
+        criteria:
+          - id: 1
+            title: a blob comes back as hex text, a list argument as JSON text
+            steps:
+              - call: echo
+                with: {value: [1, "a"]}
+                as: echoed
+            expect:
+              echoed:
+                properties:
+                  blob: {const: "01ff"}
+                  value: {const: '[1, "a"]'}
+                  flag: {const: 1}
+        """,
+    ).read_text("utf-8")
+    spec_path = tmp_path / "spec.yaml"
+    spec_path.write_text(
+        spec.replace(
+            "  countParents:",
+            "  echo:\n    params: [value]\n    defaults: {flag: true}\n"
+            "    returns: {one: \"SELECT x'01ff' AS blob, :value AS value, :flag AS flag\"}\n"
+            "  countParents:",
+        ),
+        "utf-8",
+    )
+    assert outcomes(spec_path) == {"criterion-1": "pass"}

@@ -130,11 +130,14 @@ class Executor:
 
 
 def _row(names: list[str], values: tuple[Any, ...]) -> Row:
-    return {name: _plain(value) for name, value in zip(names, values, strict=True)}
+    row = dict(zip(names, values, strict=True))
+    if bytes in map(type, values):  # rare: JSON Schema sees JSON types only
+        row = {name: _plain(value) for name, value in row.items()}
+    return row
 
 
 def _plain(value: Any) -> Any:
-    # JSON Schema sees JSON types only; a BLOB is shown as hex text.
+    # A BLOB is shown as hex text.
     return value.hex() if isinstance(value, bytes) else value
 
 
