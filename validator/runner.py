@@ -46,14 +46,15 @@ def display_path(path: Path) -> str:
 
 def load_spec(path: Path, name: str | None = None) -> Spec:
     """Read, format-check and cross-check the spec at ``path``."""
-    document = loader.load_file(path, name or display_path(path))
-    problems = validate.format_problems(document)
-    if problems:
-        raise SpecError(problems)
-    spec = model.build(document, path)
-    problems = semantics.problems(spec)
-    if problems:
-        raise SpecError(problems)
+    with loader.no_collection():
+        document = loader.load_file(path, name or display_path(path))
+        problems = validate.format_problems(document)
+        if problems:
+            raise SpecError(problems)
+        spec = model.build(document, path)
+        problems = semantics.problems(spec)
+        if problems:
+            raise SpecError(problems)
     return spec
 
 
