@@ -22,8 +22,6 @@ from __future__ import annotations
 import itertools
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Literal
 
 from . import sqltext
@@ -97,16 +95,19 @@ class Guard:
         self.deferred_tables: tuple[str, ...] = ()
         """Tables with deferred foreign keys, known once the schema is in place."""
 
-    @contextmanager
-    def user(self, mode: Mode) -> Iterator[None]:
-        """Run the enclosed statements as user SQL of kind ``mode``."""
+    def user(self, mode: Mode) -> Guard:
+        """``with guard.user(mode):`` runs the enclosed statements as user SQL of
+        kind ``mode`` (a plain context manager: this runs for every statement)."""
         self.mode, self.denied, self.timed_out = mode, None, False
         self._deadline = time.monotonic() + self.step_timeout
-        try:
-            yield
-        finally:
-            self.mode = None
-            self.raise_pending()
+        return self
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *_: object) -> None:
+        self.mode = None
+        self.raise_pending()
 
     def raise_pending(self) -> None:
         """Raise the interrupt a callback caught, or a stop that was requested."""
