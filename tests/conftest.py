@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,6 +47,27 @@ def shipped_report(root: Path, *, trigger: bool) -> Report:
     (root / "schema.sql").write_text(schema, "utf-8")
     (root / "spec" / SPEC.name).write_text(SPEC.read_text("utf-8"), "utf-8")
     return run(load_spec(Path("spec") / SPEC.name))
+
+
+@pytest.fixture
+def no_trigger(tmp_path: Path) -> Path:
+    """The shipped schema without its transition trigger (the 15 refusals fail)."""
+    schema = SCHEMA.read_text("utf-8")
+    path = tmp_path / "no_trigger.sql"
+    path.write_text(schema[: schema.index(TRIGGER)], "utf-8")
+    return path
+
+
+GOLDEN = ROOT / "tests" / "golden"
+
+
+def assert_golden(name: str, rendered: str) -> None:
+    """``rendered`` equals ``tests/golden/NAME``; with ``UPDATE_GOLDEN=1`` it is
+    written there first (review the diff)."""
+    golden = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(rendered, "utf-8")
+    assert rendered == golden.read_text("utf-8")
 
 
 @pytest.fixture(params=["pass", "fail"])

@@ -12,17 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SCHEMA, SPEC, TRIGGER, RunCli
+from conftest import ROOT, SCHEMA, SPEC, RunCli
 
 DOMAIN_SPEC = ROOT / "tests" / "domains" / "deployments" / "spec.yaml"
-
-
-@pytest.fixture
-def no_trigger(tmp_path: Path) -> Path:
-    schema = SCHEMA.read_text("utf-8")
-    path = tmp_path / "no_trigger.sql"
-    path.write_text(schema[: schema.index(TRIGGER)], "utf-8")
-    return path
 
 
 # -- several specs ---------------------------------------------------------------

@@ -9,7 +9,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SCHEMA, TRIGGER
+from conftest import ROOT, SCHEMA
 
 SPEC = "spec/test_task_session.yaml"
 
@@ -20,14 +20,6 @@ def pytest_run(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProce
     return subprocess.run(
         [*command, *map(str, args)], cwd=cwd, capture_output=True, text=True, check=False
     )
-
-
-@pytest.fixture
-def no_trigger(tmp_path: Path) -> Path:
-    schema = SCHEMA.read_text("utf-8")
-    path = tmp_path / "no_trigger.sql"
-    path.write_text(schema[: schema.index(TRIGGER)], "utf-8")
-    return path
 
 
 def outcomes(junit: Path) -> dict[str, str]:

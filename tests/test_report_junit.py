@@ -14,13 +14,12 @@ and those two attributes are then the only thing the schema refuses.
 
 from __future__ import annotations
 
-import os
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, shipped_report
+from conftest import ROOT, assert_golden, shipped_report
 from junitparser import Attr, Error, Failure, IntAttr, JUnitXml, TestCase, TestSuite
 from lxml import etree
 
@@ -30,7 +29,6 @@ from validator.results import CheckResult, Finding, Report
 
 LOCATED = RenderOptions(junit_testcase_location=True)
 
-GOLDEN = ROOT / "tests" / "golden"
 XSD = ROOT / "tests" / "schemas" / "junit-10.xsd"
 NOT_XML_1_0 = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 NASTY = 'a <b> & "c" ]]> d\x01e'
@@ -100,10 +98,7 @@ def _cases(root: ET.Element) -> list[ET.Element]:
 def test_golden(outcome_report: tuple[str, Report]) -> None:
     name, report = outcome_report
     rendered = render("junit", [report])
-    golden = GOLDEN / f"{name}.junit.xml"
-    if os.environ.get("UPDATE_GOLDEN"):
-        golden.write_text(rendered, "utf-8")
-    assert rendered == golden.read_text("utf-8")
+    assert_golden(f"{name}.junit.xml", rendered)
 
 
 def test_rendering_is_deterministic(outcome_report: tuple[str, Report]) -> None:

@@ -7,17 +7,15 @@ then review the diff.
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
-from conftest import ROOT
+from conftest import assert_golden
 
 from validator.errors import Location
 from validator.reports import render
 from validator.results import CheckResult, Finding, MachineSummary, Outcome, Probe, Report
 
-GOLDEN = ROOT / "tests" / "golden"
 SUFFIX = {"markdown": "md", "github": "github.txt"}
 
 
@@ -25,10 +23,7 @@ SUFFIX = {"markdown": "md", "github": "github.txt"}
 def test_golden(fmt: str, outcome_report: tuple[str, Report]) -> None:
     name, report = outcome_report
     rendered = render(fmt, [report])
-    golden = GOLDEN / f"{name}.{SUFFIX[fmt]}"
-    if os.environ.get("UPDATE_GOLDEN"):
-        golden.write_text(rendered, "utf-8")
-    assert rendered == golden.read_text("utf-8")
+    assert_golden(f"{name}.{SUFFIX[fmt]}", rendered)
 
 
 # --- synthetic reports ------------------------------------------------------------

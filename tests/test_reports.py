@@ -7,17 +7,15 @@ then review the diff.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, shipped_report
+from conftest import ROOT, assert_golden, shipped_report
 from jsonschema import Draft202012Validator
 
 from validator.reports import render
 from validator.results import Report
 
-GOLDEN = ROOT / "tests" / "golden"
 SUFFIX = {"text": "txt", "json": "json"}
 
 
@@ -25,10 +23,7 @@ SUFFIX = {"text": "txt", "json": "json"}
 def test_golden(fmt: str, outcome_report: tuple[str, Report]) -> None:
     name, report = outcome_report
     rendered = render(fmt, [report])
-    golden = GOLDEN / f"{name}.{SUFFIX[fmt]}"
-    if os.environ.get("UPDATE_GOLDEN"):
-        golden.write_text(rendered, "utf-8")
-    assert rendered == golden.read_text("utf-8")
+    assert_golden(f"{name}.{SUFFIX[fmt]}", rendered)
 
 
 def test_json_report_follows_its_schema(outcome_report: tuple[str, Report]) -> None:

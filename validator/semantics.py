@@ -342,20 +342,10 @@ def _refs(schema: Any, path: Path_) -> Iterator[tuple[Path_, str]]:
 
 
 def _pointer_resolves(document: Any, pointer: str) -> bool:
-    """Whether the JSON Pointer ``pointer`` (RFC 6901) names a part of ``document``."""
-    if pointer == "":
-        return True
-    if not pointer.startswith("/"):
+    try:
+        quickschema.resolve_pointer(document, pointer)
+    except LookupError:
         return False
-    current = document
-    for raw in pointer[1:].split("/"):
-        part = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(current, dict) and part in current:
-            current = current[part]
-        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
-            current = current[int(part)]
-        else:
-            return False
     return True
 
 

@@ -91,6 +91,25 @@ def equal(one: Any, other: Any) -> bool:
     return bool(one == other)
 
 
+def resolve_pointer(document: Any, pointer: str) -> Any:
+    """The part of ``document`` the JSON Pointer ``pointer`` (RFC 6901) names;
+    LookupError when there is none."""
+    if pointer == "":
+        return document
+    if not pointer.startswith("/"):
+        raise LookupError(pointer)
+    found = document
+    for raw in pointer[1:].split("/"):
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(found, dict) and part in found:
+            found = found[part]
+        elif isinstance(found, list) and part.isdigit() and int(part) < len(found):
+            found = found[int(part)]
+        else:
+            raise LookupError(pointer)
+    return found
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -169,16 +188,10 @@ class _Compiler:
         return self.targets[argument]
 
     def target(self, reference: str) -> Any:
-        found = self.root
-        for raw in reference[1:].split("/")[1:] if reference != "#" else []:
-            part = raw.replace("~1", "/").replace("~0", "~")
-            if isinstance(found, dict) and part in found:
-                found = found[part]
-            elif isinstance(found, list) and part.isdigit() and int(part) < len(found):
-                found = found[int(part)]
-            else:
-                raise _Unsupported
-        return found
+        try:
+            return resolve_pointer(self.root, reference[1:])
+        except LookupError:
+            raise _Unsupported from None
 
     def type(self, argument: Any, _: dict[str, Any]) -> Check:
         names = [argument] if isinstance(argument, str) else argument
