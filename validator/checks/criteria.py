@@ -1,6 +1,6 @@
 """Criteria: numbered pass criteria and further named checks.
 
-Each criterion runs in its own fresh database: its fixtures are built, its
+Each criterion runs in its own rolled-back savepoint: its fixtures are built, its
 steps are called in order (each may bind its result, must raise a typed
 error, or must match a schema), then its expectations are matched. A call
 that fails unexpectedly stops that criterion only.

@@ -3,10 +3,10 @@
 For each state the engine reaches it from ``initial`` by a shortest path of
 allowed transitions, then tries from there every allowed transition (it must
 succeed, land in the target state and keep the timestamp rules) and, with
-``reject_others``, every unlisted one (the database must refuse it). Each
-attempt runs in a savepoint that is rolled back, so one database per source
-state serves all the attempts from it. A value outside ``states`` must be
-refused too.
+``reject_others``, every unlisted one (the database must refuse it). A
+source state is reached once, in the check's savepoint; each attempt from it
+runs in a nested savepoint that is rolled back, so one walk serves all the
+attempts from that state. A value outside ``states`` must be refused too.
 """
 
 from __future__ import annotations

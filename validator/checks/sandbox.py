@@ -1,6 +1,6 @@
-"""A fresh, isolated database for one check, with its fixtures built.
+"""An isolated view of the working database for one check, with its fixtures built.
 
-Every check that writes runs in its own copy of the schema database, so the
+Every check runs inside a savepoint that is rolled back when it ends, so the
 order of checks never changes a verdict and one check can run alone.
 """
 
