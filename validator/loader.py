@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -49,19 +50,35 @@ _INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
 _NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
 
 
+def _pack(line: int, column: int) -> int:
+    """A 0-based position as one int: one small object per node, not a tuple."""
+    return line << 24 | min(column, 0xFFFFFF)
+
+
+def _unpack(position: int) -> tuple[int, int]:
+    """The 1-based (line, column) of a packed position."""
+    return (position >> 24) + 1, (position & 0xFFFFFF) + 1
+
+
 @dataclass
 class SourceMap:
-    """Where each value (and each mapping key) of a document starts."""
+    """Where each value (and each mapping key) of a document starts (packed
+    positions: see :meth:`at`)."""
 
     file: str
-    values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
-    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    text: str = ""
+    values: dict[Path_, int] = field(default_factory=dict)
+    keys: dict[Path_, int] = field(default_factory=dict)
     plain: dict[Path_, str] = field(default_factory=dict)
     """The text of plain scalars that resolved to a number, boolean or null, so a
     value the format wants as a string (a state named ``0755``) can have it back."""
     literal_blocks: set[Path_] = field(default_factory=set)
     """Paths of ``|`` block scalars, whose text starts on the line after the mark."""
-    lines: list[str] = field(default_factory=list)
+
+    @cached_property
+    def lines(self) -> list[str]:
+        """The text's lines, split only when a position inside a string is needed."""
+        return self.text.splitlines()
 
     def text_line(self, path: Path_, offset: int, snippet: str = "") -> Location:
         """Where the text ``snippet``, on line ``offset`` (0-based) of the string at
@@ -96,7 +113,7 @@ class SourceMap:
             if where is None and key:
                 where = self.values.get(probe)
             if where is not None:
-                return Location(self.file, where[0], where[1])
+                return Location(self.file, *_unpack(where))
             if not probe:
                 return Location(self.file, 1, 1)
             probe = probe[:-1]
@@ -194,7 +211,7 @@ def load_text(text: str, name: str) -> Document:
     """Parse one YAML document from ``text``; ``name`` is used in locations."""
     text = text.removeprefix("\ufeff")
     _refuse_characters(text, name)
-    source = SourceMap(name, lines=text.splitlines())
+    source = SourceMap(name, text=text)
     parser = _Parser(text)
     builder = _Builder(parser, source)
     try:
@@ -317,7 +334,8 @@ class _Builder:
             )
         if isinstance(event, yaml.ScalarEvent):
             return self._scalar_node(event, path)
-        self._source.values[path] = _position(event)
+        mark = event.start_mark
+        self._source.values[path] = _pack(mark.line, mark.column) if mark else 0
         if isinstance(event, yaml.SequenceStartEvent):
             self._check_tag(event, "seq")
             return list(self._sequence(path, depth))
@@ -329,7 +347,7 @@ class _Builder:
     def _scalar_node(self, event: Any, path: Path_) -> Any:
         source = self._source
         mark = event.start_mark
-        source.values[path] = (mark.line + 1, mark.column + 1)
+        source.values[path] = mark.line << 24 | mark.column  # _pack, inlined: every scalar
         if event.style == "|":
             source.literal_blocks.add(path)
         value = self._scalar(event)
@@ -395,12 +413,12 @@ class _Builder:
                 continue
             child = (*path, key)
             if key in result:
-                first = keys[child]
-                self._note(event, f"duplicate key {key!r} (first defined at line {first[0]})")
+                first, _ = _unpack(keys[child])
+                self._note(event, f"duplicate key {key!r} (first defined at line {first})")
                 self._node(scratch, depth + 1)
                 continue
             mark: Any = event.start_mark
-            keys[child] = (mark.line + 1, mark.column + 1)
+            keys[child] = mark.line << 24 | mark.column
             result[key] = self._node(child, depth + 1)
         parser.get_event()
         self._source.values.pop(scratch, None)
