@@ -385,3 +385,16 @@ def test_report_file_permissions(run_cli: RunCli, tmp_path: Path) -> None:
         os.umask(old)
     assert fresh.stat().st_mode & 0o777 == 0o644  # as a new file under this umask
     assert kept.stat().st_mode & 0o777 == 0o640  # the replaced file keeps its mode
+
+
+def test_why_db_is_never_opened_with_sqlite(wal_db_with_writer: Path) -> None:
+    """The reason --db copies bytes instead of opening the original read-only: even
+    a read-only SQLite connection writes its read marks into a WAL database's -shm."""
+    shm = Path(f"{wal_db_with_writer}-shm")
+    before = hashlib.sha256(shm.read_bytes()).hexdigest()
+    reader = sqlite3.connect(f"file:{wal_db_with_writer}?mode=ro", uri=True)
+    try:
+        reader.execute("SELECT count(*) FROM agents").fetchall()
+    finally:
+        reader.close()
+    assert hashlib.sha256(shm.read_bytes()).hexdigest() != before
