@@ -387,14 +387,27 @@ def test_report_file_permissions(run_cli: RunCli, tmp_path: Path) -> None:
     assert kept.stat().st_mode & 0o777 == 0o640  # the replaced file keeps its mode
 
 
-def test_why_db_is_never_opened_with_sqlite(wal_db_with_writer: Path) -> None:
+def test_why_db_is_never_opened_with_sqlite(run_cli: RunCli, tmp_path: Path) -> None:
     """The reason --db copies bytes instead of opening the original read-only: even
-    a read-only SQLite connection writes its read marks into a WAL database's -shm."""
-    shm = Path(f"{wal_db_with_writer}-shm")
-    before = hashlib.sha256(shm.read_bytes()).hexdigest()
-    reader = sqlite3.connect(f"file:{wal_db_with_writer}?mode=ro", uri=True)
+    a read-only SQLite connection writes its read mark into a WAL database's -shm.
+    --db itself leaves the same files untouched."""
+    path = tmp_path / "wal.db"
+    writer = sqlite3.connect(path, isolation_level=None)
     try:
-        reader.execute("SELECT count(*) FROM agents").fetchall()
+        writer.execute("PRAGMA journal_mode = WAL")
+        writer.execute("PRAGMA wal_autocheckpoint = 0")
+        writer.execute("CREATE TABLE t (x)")
+        writer.execute("INSERT INTO t VALUES (1)")  # committed, still only in the -wal
+        shm = Path(f"{path}-shm")
+        before = hashlib.sha256(shm.read_bytes()).hexdigest()
+        reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            assert reader.execute("SELECT x FROM t").fetchall() == [(1,)]
+        finally:
+            reader.close()
+        after_reader = _fingerprint(tmp_path)
+        assert hashlib.sha256(shm.read_bytes()).hexdigest() != before
+        assert run_cli(SPEC, "--db", path).status == 1  # not the harness's tables
+        assert _fingerprint(tmp_path) == after_reader
     finally:
-        reader.close()
-    assert hashlib.sha256(shm.read_bytes()).hexdigest() != before
+        writer.close()
