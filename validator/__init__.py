@@ -3,7 +3,7 @@
 Library use::
 
     from validator import load_spec, run
-    report = run(load_spec(Path("spec/test_task_session.yaml")))
+    report = run(load_spec(Path("spec/orders.yaml")))
     print(report.verdict)
 """
 

@@ -1,6 +1,6 @@
 """pytest plugin: every check of a spec file is one test item.
 
-    python -m pytest -p validator.pytest_plugin spec/test_task_session.yaml
+    python -m pytest -p validator.pytest_plugin spec/orders.yaml
 
 A YAML file is collected when it looks like a spec of this format and was
 named on the command line or is called ``test_*.yaml``. Each item runs its

@@ -53,7 +53,7 @@ _VERDICT_ICON = {"PASS": "✅", "FAIL": "❌"}
 
 # ASCII punctuation that can start inline Markdown (emphasis, code, links, HTML,
 # strikethrough, math, entities, table cells); ``_`` is handled apart because it is
-# inert between two letters or digits (``display_id`` stays readable).
+# inert between two letters or digits (``created_at`` stays readable).
 _ESCAPED = set("\\`*[]<~&|$#")
 
 
