@@ -29,7 +29,7 @@ from .guard import DEFAULT_STEP_TIMEOUT, raise_stop, request_stop
 from .model import Spec
 from .outputs import Dumper, Target, parse_target, write_atomic
 from .reports import FORMATS, RenderOptions, render
-from .results import Planned, Report
+from .results import Overall, Planned, Report
 from .runner import Select, load_spec, plan, run
 from .selection import SelectionError, compile_expression
 
@@ -280,8 +280,7 @@ def _emit(reports: list[Report], options: argparse.Namespace, targets: list[Targ
     files = RenderOptions(junit_testcase_location=located)
     for target in targets:
         write_atomic(target.path, render(target.format, reports, files))
-    passed = all(report.verdict == "PASS" for report in reports)
-    return EXIT_PASS if passed else EXIT_FAIL
+    return EXIT_PASS if Overall.of(reports).verdict == "PASS" else EXIT_FAIL
 
 
 def _fail(problems: list[Problem]) -> int:

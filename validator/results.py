@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -141,3 +142,25 @@ class Report:
         summary = self.summary
         ok = summary.total > 0 and summary.failed == 0 and summary.errors == 0
         return "PASS" if ok else "FAIL"
+
+
+@dataclass(frozen=True)
+class Overall:
+    """The verdict of a run of several specs: PASS only if every spec passed."""
+
+    verdict: Literal["PASS", "FAIL"]
+    specs: int
+    passed: int
+
+    @property
+    def failed(self) -> int:
+        return self.specs - self.passed
+
+    @classmethod
+    def of(cls, reports: Sequence[Report]) -> Overall:
+        passed = sum(report.verdict == "PASS" for report in reports)
+        ok = bool(reports) and passed == len(reports)
+        return cls("PASS" if ok else "FAIL", len(reports), passed)
+
+    def __str__(self) -> str:
+        return f"{self.specs} specs, {self.passed} passed, {self.failed} failed"

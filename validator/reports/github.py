@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import Location
-from ..results import CheckResult, Report
+from ..results import CheckResult, Overall, Report
 from . import RenderOptions
 
 ANNOTATION_LIMIT = 10
@@ -120,12 +120,8 @@ def _summary(report: Report) -> str:
 
 
 def _overall(reports: Sequence[Report]) -> str:
-    failed = sum(report.verdict != "PASS" for report in reports)
-    verdict = "PASS" if failed == 0 else "FAIL"
-    return (
-        f"validator: {verdict}: {len(reports)} specs, {len(reports) - failed} passed, "
-        f"{failed} failed"
-    )
+    overall = Overall.of(reports)
+    return f"validator: {overall.verdict}: {overall}"
 
 
 def _notice(reports: Sequence[Report]) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import Location
-from ..results import CheckResult, Finding, Report
+from ..results import CheckResult, Finding, Overall, Report
 from . import RenderOptions
 
 FORMAT_VERSION = 1
@@ -61,10 +61,9 @@ def document(report: Report) -> dict[str, Any]:
 
 def combined(reports: Sequence[Report]) -> dict[str, Any]:
     """Several specs in one document: an overall verdict and each report."""
-    passed = bool(reports) and all(report.verdict == "PASS" for report in reports)
     return {
         "version": FORMAT_VERSION,
-        "verdict": "PASS" if passed else "FAIL",
+        "verdict": Overall.of(reports).verdict,
         "reports": [document(report) for report in reports],
     }
 

@@ -42,7 +42,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from ..errors import Location
-from ..results import CheckResult, Finding, MachineSummary, Outcome, Report
+from ..results import CheckResult, Finding, MachineSummary, Outcome, Overall, Report
 from . import RenderOptions
 
 DETAILS_OVER = 50
@@ -268,12 +268,8 @@ def _section(report: Report) -> str:
 
 
 def _overall(reports: Sequence[Report]) -> str:
-    failed = sum(report.verdict != "PASS" for report in reports)
-    verdict = "PASS" if failed == 0 else "FAIL"
-    return (
-        f"**{_VERDICT_ICON[verdict]} {verdict}**: {len(reports)} specs, "
-        f"{len(reports) - failed} passed, {failed} failed"
-    )
+    overall = Overall.of(reports)
+    return f"**{_VERDICT_ICON[overall.verdict]} {overall.verdict}**: {overall}"
 
 
 def render(reports: Sequence[Report], _: RenderOptions) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..results import SECTIONS, Report
+from ..results import SECTIONS, Overall, Report
 from . import RenderOptions
 
 _LABEL = {"pass": "PASS ", "fail": "FAIL ", "error": "ERROR"}
@@ -47,11 +47,7 @@ def render(reports: Sequence[Report], options: RenderOptions) -> str:
     paint = _Paint(options.color)
     blocks = ["\n".join(_render_one(report, paint)) for report in reports]
     if len(reports) > 1:
-        failed = sum(report.verdict != "PASS" for report in reports)
-        verdict = "PASS" if failed == 0 else "FAIL"
-        colour = _COLOR["pass" if failed == 0 else "fail"]
-        blocks.append(
-            f"{paint(verdict, _BOLD, colour)}: {len(reports)} specs, "
-            f"{len(reports) - failed} passed, {failed} failed"
-        )
+        overall = Overall.of(reports)
+        colour = _COLOR["pass" if overall.verdict == "PASS" else "fail"]
+        blocks.append(f"{paint(overall.verdict, _BOLD, colour)}: {overall}")
     return "\n\n".join(blocks) + "\n"
