@@ -227,22 +227,14 @@ def test_sigkill_during_db_run_leaves_database_byte_identical(big_db: Path, tmp_
 
 # -- 2. SIGTERM and SIGINT mid-run: clean exit, no report, nothing left ------------------
 
-SLOW_STEPS = 6
-SLOW_LIMIT = 300_000
-"""Each step counts to this with a recursive CTE (a few tenths of a second), so the
-whole run takes a second or two and every step stays far below any step limit."""
+COUNT_LIMIT = 300_000
+"""The positive control counts to this with a recursive CTE, six times."""
 
 SLOW_SCHEMA = "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n"
-SLOW_STEP = f"""\
-      - call: count
-        with: {{limit: {SLOW_LIMIT}}}
-        expect: {{type: object, properties: {{n: {{const: {SLOW_LIMIT}}}}}}}
-"""
-SLOW_SPEC = (
-    """\
+SLOW_SPEC_HEAD = """\
 version: 1
 name: slow
-title: A slow but finite run
+title: A slow run
 schema: schema.sql
 operations:
   count:
@@ -251,45 +243,69 @@ operations:
       one: |
         WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < :limit)
         SELECT count(*) AS n FROM c
+  forever:
+    description: Counts without end; only the step timeout or a signal stops it.
+    returns:
+      one: |
+        WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)
+        SELECT count(*) AS n FROM c
 criteria:
+"""
+FINITE_CRITERION = (
+    """\
   - id: slow
     title: Counting takes a while
     steps:
 """
-    + SLOW_STEP * SLOW_STEPS
+    + f"""\
+      - call: count
+        with: {{limit: {COUNT_LIMIT}}}
+        expect: {{type: object, properties: {{n: {{const: {COUNT_LIMIT}}}}}}}
+"""
+    * 6
 )
+ENDLESS_CRITERION = """\
+  - id: endless
+    title: Counting never ends
+    steps:
+      - call: forever
+        expect: {type: object}
+"""
 
 
 class SlowRun:
-    """A spec whose run takes a second or two, checked with ``--db`` (so there is a
-    temporary folder to clean) and ``--report json:reports/report.json``."""
+    """A spec checked with ``--db`` (so there is a temporary folder to clean) and
+    ``--report json:reports/report.json``. ``endless``: its one criterion runs a
+    query that never ends (under an hour's step timeout), so the run is certainly
+    still going whenever a signal is sent, however fast the machine is."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, endless: bool) -> None:
+        root.mkdir(exist_ok=True)
         self.tmpdir = root / "tmp"
         self.reports = root / "reports"
         self.report = self.reports / "report.json"
         self.database = root / "data" / "slow.db"
+        self.endless = endless
         for folder in (self.tmpdir, self.reports, self.database.parent):
             folder.mkdir()
         (root / "schema.sql").write_text(SLOW_SCHEMA, "utf-8")
         self.spec = root / "slow.yaml"
-        self.spec.write_text(SLOW_SPEC, "utf-8")
+        criterion = ENDLESS_CRITERION if endless else FINITE_CRITERION
+        self.spec.write_text(SLOW_SPEC_HEAD + criterion, "utf-8")
         connection = sqlite3.connect(self.database)
         connection.executescript(SLOW_SCHEMA + "INSERT INTO items (name) VALUES ('one');\n")
         connection.close()
 
     @property
     def args(self) -> list[str | Path]:
-        return [self.spec, "--db", self.database, "--report", f"json:{self.report}"]
+        args: list[str | Path] = [self.spec, "--db", self.database]
+        args += ["--report", f"json:{self.report}"]
+        return [*args, "--step-timeout", "3600"] if self.endless else args
 
 
-@pytest.fixture
-def slow_run(tmp_path: Path) -> SlowRun:
-    return SlowRun(tmp_path)
-
-
-def test_slow_run_completes_with_a_complete_report(slow_run: SlowRun) -> None:
-    """The positive control of the signal tests: unsignalled, the same run reports."""
+def test_slow_run_completes_with_a_complete_report(tmp_path: Path) -> None:
+    """The positive control of the signal tests: unsignalled, the same kind of run reports."""
+    slow_run = SlowRun(tmp_path, endless=False)
     status, err, _ = _run(slow_run.args, slow_run.tmpdir)
     assert status in (0, 1), err
     assert "Traceback" not in err
@@ -306,17 +322,21 @@ def test_slow_run_completes_with_a_complete_report(slow_run: SlowRun) -> None:
     ids=["SIGTERM", "SIGINT"],
 )
 def test_signal_mid_run_exits_cleanly(
-    slow_run: SlowRun, signum: signal.Signals, status: int, word: str
+    tmp_path: Path, signum: signal.Signals, status: int, word: str
 ) -> None:
-    database = _fingerprint(slow_run.database.parent)
+    """The signal lands once the run has made its work folder (the event waited
+    for), a random moment later: while the copy is made or during the endless
+    query. The run cannot end on its own, so no wait here races with it."""
     rng = random.Random(f"{SEED}-{signum.name}")
-    for attempt in range(2):
-        delay = rng.uniform(0.1, 0.5)
-        replay = f"seed {SEED}, attempt {attempt}, {signum.name} {delay:.3f}s into the run"
+    for attempt in range(3):
+        slow_run = SlowRun(tmp_path / str(attempt), endless=True)
+        database = _fingerprint(slow_run.database.parent)
+        delay = rng.uniform(0.0, 0.3)
+        replay = f"seed {SEED}, attempt {attempt}, {signum.name} {delay:.3f}s after the work folder"
         child = _start(slow_run.args, slow_run.tmpdir, capture=True)
         try:
             _wait_for_entry(slow_run.tmpdir, child)  # the run has begun: its work folder exists
-            time.sleep(delay)
+            time.sleep(delay)  # only spreads where the signal lands; nothing waits on it
             assert child.poll() is None, f"{replay}: the run ended before the signal"
             child.send_signal(signum)
             _, raw = child.communicate(timeout=WAIT)

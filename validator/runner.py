@@ -21,6 +21,7 @@ from .guard import DEFAULT_STEP_TIMEOUT, Guard
 from .model import Spec
 from .results import Planned, Report
 from .templates import Clock
+from .workdir import private_folder
 
 MAX_SCHEMA_BYTES = 16 * 1024 * 1024
 """A schema file larger than this is refused (``schema: /dev/zero`` must not eat memory)."""
@@ -114,10 +115,8 @@ def _open(
     if database_path is not None:
         if schema is not None:
             raise UsageError.at(spec.source.at(()), "give either a schema or a database, not both")
-        import tempfile  # only --db needs it
-
         shown = display_path(database_path)
-        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="validator-")))
+        workdir = stack.enter_context(private_folder())
         return database.open_copy(database_path, shown, workdir, step_timeout), shown
     schema_path = schema if schema is not None else spec.schema
     if schema_path is None:
