@@ -39,7 +39,7 @@ from pathlib import Path
 import pytest
 from conftest import RunCli
 
-from validator import database
+from validator import sqlite
 
 CORPUS = Path(__file__).resolve().parent / "corpus" / "bad"
 SHARED_SCHEMA = CORPUS / "ok_schema.sql"
@@ -175,7 +175,7 @@ def test_every_sql_file_belongs_to_a_case() -> None:
 
 
 def test_shared_schema_applies() -> None:
-    database.load_schema(SHARED_SCHEMA.read_text("utf-8"), SHARED_SCHEMA.name).connection.close()
+    sqlite.open_schema(SHARED_SCHEMA.read_text("utf-8"), SHARED_SCHEMA.name).close()
 
 
 def test_control_spec_on_shared_schema_passes(run_cli: RunCli, tmp_path: Path) -> None:

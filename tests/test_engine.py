@@ -10,8 +10,9 @@ import pytest
 from conftest import SPEC
 
 from validator import Location, SpecError, load_spec, run
-from validator.database import error_kind, matches
 from validator.results import Report
+from validator.session import raises_matches as matches
+from validator.sqlite.classify import error_kind
 
 SCHEMA = """
 CREATE TABLE parent (id TEXT PRIMARY KEY, name TEXT NOT NULL, n INTEGER CHECK (n >= 0));

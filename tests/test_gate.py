@@ -270,7 +270,7 @@ def test_db_in_wal_mode_with_open_writer_is_untouched(
 
 
 def test_db_copy_sees_committed_wal_content(wal_db_with_writer: Path, tmp_path: Path) -> None:
-    from validator.database import open_copy
+    from validator.sqlite import open_copy
 
     work = tmp_path / "work"
     work.mkdir()

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from validator.checks.quickschema import equal, holds, well_formed
+from validator.quickschema import equal, holds, well_formed
 from validator.validate import spec_schema
 
 KEYS = st.sampled_from(["a", "b", "id", "name", "x-y", ""])

@@ -16,7 +16,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -25,13 +25,13 @@ from typing import TextIO
 from . import __version__
 from .discover import expand, looks_like_spec
 from .errors import Location, Problem, ValidatorError
-from .guard import DEFAULT_STEP_TIMEOUT, raise_stop, request_stop
 from .model import Spec
 from .outputs import Dumper, Target, parse_target, write_atomic
 from .reports import FORMATS, RenderOptions, render
 from .results import Overall, Planned, Report
 from .runner import Select, load_spec, plan, run
 from .selection import SelectionError, compile_expression
+from .session import DEFAULT_STEP_TIMEOUT
 
 EXIT_PASS, EXIT_FAIL, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
@@ -147,12 +147,12 @@ class _Terminated(BaseException):
 @contextmanager
 def _signals_as_exceptions() -> Iterator[None]:
     """SIGINT and SIGTERM raise KeyboardInterrupt and _Terminated, so that
-    clean-up code runs; also while SQLite runs a statement (see request_stop)."""
+    clean-up code runs. The checks run in a worker thread (see
+    :mod:`validator.runner`), so the main thread takes the signal at once, even
+    while SQLite is inside a long call, and stops the worker."""
 
     def handler(signum: int, _frame: FrameType | None) -> None:
-        stop: BaseException = KeyboardInterrupt() if signum == signal.SIGINT else _Terminated()
-        request_stop(stop)
-        raise stop
+        raise KeyboardInterrupt() if signum == signal.SIGINT else _Terminated()
 
     try:
         previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -164,13 +164,6 @@ def _signals_as_exceptions() -> Iterator[None]:
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
-        raise_stop_quietly()
-
-
-def raise_stop_quietly() -> None:
-    """Forget a stop request that was already handled by its exception."""
-    with suppress(KeyboardInterrupt, _Terminated):
-        raise_stop()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

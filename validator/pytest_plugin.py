@@ -20,10 +20,10 @@ import pytest
 
 from .discover import SUFFIXES, looks_like_spec
 from .errors import ValidatorError
-from .guard import DEFAULT_STEP_TIMEOUT
 from .model import Spec
 from .results import CheckResult, Planned
 from .runner import display_path, load_spec, plan, run
+from .session import DEFAULT_STEP_TIMEOUT
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -18,12 +18,18 @@ SECTIONS: tuple[Section, ...] = ("tables", "state_machines", "criteria")
 
 @dataclass(frozen=True)
 class Finding:
-    """Why a check did not pass: where, what was expected, what was found."""
+    """Why a check did not pass: where, what was expected, what was found.
+
+    A ``blocking`` finding says the check could not run (a fixture that could
+    not be built, a statement stopped by the guard, a state that could not be
+    reached): the check is then an ``error``, not a ``fail``.
+    """
 
     location: Location
     expected: str
     found: str
     step: str = ""
+    blocking: bool = False
 
     def __str__(self) -> str:
         where = f"{self.step}: " if self.step else ""
@@ -42,24 +48,28 @@ class Planned:
     machine: str | None = None
     transition: tuple[str, str] | None = None
     probe: Probe | None = None
+    detail: object = field(default=None, compare=False, repr=False)
+    """What the check kind that planned this check needs to run it."""
 
-    def result(self, outcome: Outcome, findings: tuple[Finding, ...] = ()) -> CheckResult:
+    def judge(self, findings: Sequence[Finding]) -> CheckResult:
+        """The one place that decides an outcome: ``error`` when a finding says
+        the check could not run, else ``fail`` when there are findings, else ``pass``."""
+        if any(finding.blocking for finding in findings):
+            outcome: Outcome = "error"
+        else:
+            outcome = "fail" if findings else "pass"
         return CheckResult(
             section=self.section,
             id=self.id,
             title=self.title,
             outcome=outcome,
             location=self.location,
-            findings=findings,
+            findings=tuple(findings),
             number=self.number,
             machine=self.machine,
             transition=self.transition,
             probe=self.probe,
         )
-
-    def judge(self, findings: list[Finding]) -> CheckResult:
-        """Pass when there are no findings, else fail with them."""
-        return self.result("fail" if findings else "pass", tuple(findings))
 
 
 @dataclass(frozen=True)

@@ -4,22 +4,30 @@
 every problem located; ``run(spec) -> Report`` applies the schema to a fresh
 database (or copies an existing one) and runs the checks. Failing checks are
 values in the report; exceptions mean the run could not happen.
+
+The checks run in a worker thread while the calling thread watches: a signal
+(Ctrl-C) stops the run within a fraction of a second even while SQLite is
+inside one long call, and a statement stuck inside one call of an SQL
+function (which SQLite cannot interrupt) past ``--step-timeout`` costs its
+own checks only: the database is set up again for the rest.
 """
 
 from __future__ import annotations
 
 import os
-import sqlite3
+import threading
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
-from . import database, loader, model, semantics, validate
-from .checks import criteria, machines, tables
-from .errors import SchemaError, SpecError, UsageError
-from .guard import DEFAULT_STEP_TIMEOUT, Guard
+from . import loader, model, semantics, sqlite, validate
+from .checks import KINDS, Context, Kind
+from .checks.base import Dump
+from .checks.machines import summary
+from .errors import Location, SchemaError, SpecError, UsageError
 from .model import Spec
-from .results import Planned, Report
+from .results import CheckResult, Finding, Planned, Report
+from .session import DEFAULT_STEP_TIMEOUT, Session, Watched
 from .templates import Clock
 from .workdir import private_folder
 
@@ -29,8 +37,15 @@ MAX_SCHEMA_BYTES = 16 * 1024 * 1024
 Select = Callable[[Planned], bool]
 """Chooses which planned checks run (``-k``)."""
 
-Dump = Callable[[str, str], None]
-"""Receives ``(check_id, sql)``: a criterion's final database state."""
+GRACE = 1.0
+"""Seconds past ``--step-timeout`` after which a statement counts as stuck in one
+call of an SQL function (the progress handler stops any other within milliseconds)."""
+
+POLL = 0.1
+"""How often the watching thread looks at the worker."""
+
+Opener = Callable[[Callable[[Watched], None]], Session]
+"""Opens the database under test, telling the watchdog as soon as it can be stopped."""
 
 
 def display_path(path: Path) -> str:
@@ -61,7 +76,10 @@ def load_spec(path: Path, name: str | None = None) -> Spec:
 
 def plan(spec: Spec) -> list[Planned]:
     """Every check the spec declares, in report order, without running any."""
-    return [*tables.plan(spec), *machines.plan(spec), *criteria.plan(spec)]
+    return [planned for kind in KINDS for planned in kind.plan(spec)]
+
+
+Unit = tuple[Kind, list[Planned]]
 
 
 def run(
@@ -79,45 +97,171 @@ def run(
     The checks run against ``schema`` applied to a fresh database (default:
     the spec's own schema), or against a private copy of the existing
     database ``database_path``. ``select`` keeps only some checks;
-    ``step_timeout`` bounds each statement of user SQL, in seconds.
+    ``step_timeout`` bounds each statement, in seconds.
     """
-    selected = None if select is None else {p.id for p in plan(spec) if select(p)}
-    clock = clock or Clock()
+    order: list[str] = []
+    units: list[Unit] = []
+    for kind in KINDS:
+        chosen = [p for p in kind.plan(spec) if select is None or select(p)]
+        order += [p.id for p in chosen]
+        units += [(kind, unit) for unit in kind.units(chosen)]
     with ExitStack() as stack:
-        guard, shown = _open(spec, schema, database_path, step_timeout, stack)
-        stack.callback(guard.connection.close)
-        try:
-            checks = (
-                *tables.check(spec, guard.connection, selected),
-                *machines.check(spec, guard, clock, selected),
-                *criteria.check(spec, guard, clock, selected, dump),
-            )
-        except sqlite3.Error:
-            guard.raise_pending()  # the engine's own statement was interrupted
-            raise
+        opener, shown = _opener(spec, schema, database_path, step_timeout, stack)
+        results = _Engine(spec, opener, units, clock or Clock(), dump, step_timeout).run()
     return Report(
         spec=spec.file,
         title=spec.title,
         schema=shown,
-        checks=checks,
-        machines=tuple(machines.summary(machine) for machine in spec.machines),
+        checks=tuple(results[check_id] for check_id in order),
+        machines=tuple(summary(machine) for machine in spec.machines),
     )
 
 
-def _open(
+class _Worker(threading.Thread):
+    """Runs units from ``start`` on a database it opens; abandoned when stuck."""
+
+    def __init__(self, engine: _Engine, start: int) -> None:
+        super().__init__(name="validator-checks", daemon=True)
+        self.engine = engine
+        self.start_at = start
+        self.index = start
+        self.watched: Watched | None = None
+        self.session: Session | None = None
+        self.abandoned = False
+        self.error: BaseException | None = None
+        self.done = threading.Event()
+
+    def watch(self, watched: Watched) -> None:
+        self.watched = watched
+
+    def run(self) -> None:
+        engine = self.engine
+        try:
+            self.session = session = engine.opener(self.watch)
+            context = Context(session, engine.clock, engine.dump)
+            for index in range(self.start_at, len(engine.units)):
+                self.index = index
+                kind, unit = engine.units[index]
+                results = list(kind.check(engine.spec, unit, context))
+                with engine.lock:
+                    if self.abandoned:
+                        return
+                    engine.results.update((result.id, result) for result in results)
+        except BaseException as exc:  # handed to the watching thread
+            self.error = exc
+        finally:
+            if not self.abandoned and self.session is not None:
+                self.session.close()
+            self.done.set()
+
+
+class _Engine:
+    """Runs the units in a worker thread and watches it from the calling thread."""
+
+    def __init__(
+        self,
+        spec: Spec,
+        opener: Opener,
+        units: list[Unit],
+        clock: Clock,
+        dump: Dump | None,
+        step_timeout: float,
+    ) -> None:
+        self.spec = spec
+        self.opener = opener
+        self.units = units
+        self.clock = clock
+        self.dump = dump
+        self.step_timeout = step_timeout
+        self.results: dict[str, CheckResult] = {}
+        self.lock = threading.Lock()
+
+    def run(self) -> dict[str, CheckResult]:
+        worker = _Worker(self, 0)
+        worker.start()
+        while True:
+            try:
+                finished = worker.done.wait(POLL)
+            except BaseException:  # a signal: stop the statement, give the worker a moment
+                self._stop(worker)
+                raise
+            if finished:
+                break
+            watched = worker.watched
+            if watched is not None and watched.overdue(GRACE):
+                worker = self._replace(worker)
+        if worker.error is not None:
+            raise worker.error
+        return self.results
+
+    def _stop(self, worker: _Worker) -> None:
+        if worker.watched is not None:
+            worker.watched.interrupt()
+        worker.done.wait(GRACE)
+        with self.lock:
+            worker.abandoned = True  # a worker stuck in one function is left to the exit
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        """Give up a worker stuck in one SQL function call: its unit is an error,
+        and a new worker runs the rest on a database opened anew."""
+        with self.lock:
+            if worker.done.is_set():
+                return worker
+            worker.abandoned = True
+        stuck = worker.watched.current if worker.watched is not None else None
+        if worker.session is None or worker.index >= len(self.units):
+            where = stuck or Location(self.spec.file)
+            raise SchemaError.at(where, _STUCK.format(timeout=self.step_timeout, grace=GRACE))
+        _, unit = self.units[worker.index]
+        found = _STUCK.format(timeout=self.step_timeout, grace=GRACE)
+        if stuck is not None:
+            found += f" (SQL at {stuck})"
+        for planned in unit:
+            finding = Finding(
+                planned.location, "every statement to end within --step-timeout", found, "", True
+            )
+            self.results[planned.id] = planned.judge([finding])
+        replacement = _Worker(self, worker.index + 1)
+        replacement.start()
+        return replacement
+
+
+_STUCK = (
+    "a statement still running {grace:g} s past the {timeout:g} s limit, inside one call of "
+    "an SQL function that SQLite cannot interrupt; the checks after it ran on the database "
+    "set up again"
+)
+
+
+def _opener(
     spec: Spec,
     schema: Path | None,
     database_path: Path | None,
     step_timeout: float,
     stack: ExitStack,
-) -> tuple[Guard, str]:
-    """The guarded working database the checks run on, and how to name it."""
+) -> tuple[Opener, str]:
+    """How to open the database the checks run on (again, if a worker had to be
+    given up), and how to name it."""
     if database_path is not None:
         if schema is not None:
             raise UsageError.at(spec.source.at(()), "give either a schema or a database, not both")
         shown = display_path(database_path)
         workdir = stack.enter_context(private_folder())
-        return database.open_copy(database_path, shown, workdir, step_timeout), shown
+        copy = sqlite.copy_files(database_path, shown, workdir)
+        opened: list[Path] = []
+
+        def copied(watch: Callable[[Watched], None]) -> Session:
+            target = copy
+            if opened and copy.stat().st_size > sqlite.IN_MEMORY_LIMIT:
+                # Opened again after a worker was given up: a big copy is worked on in
+                # place and may still be in use by it, so take a new copy of the original.
+                folder = workdir / str(len(opened))
+                folder.mkdir()
+                target = sqlite.copy_files(database_path, shown, folder)
+            opened.append(target)
+            return sqlite.open_copied(target, Location(shown), workdir, step_timeout, watch)
+
+        return copied, shown
     schema_path = schema if schema is not None else spec.schema
     if schema_path is None:
         raise UsageError.at(
@@ -133,4 +277,8 @@ def _open(
     text = loader.read_text(
         schema_path, shown, SchemaError, limit=MAX_SCHEMA_BYTES, what="an SQL file"
     )
-    return database.load_schema(text, shown, step_timeout), shown
+
+    def applied(watch: Callable[[Watched], None]) -> Session:
+        return sqlite.open_schema(text, shown, step_timeout, watch)
+
+    return applied, shown

@@ -13,11 +13,11 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from . import guard, sqltext, templates
-from .checks import quickschema
+from . import quickschema, sqltext, templates
 from .errors import Location, Problem
 from .loader import Path_
 from .model import Call, Criterion, Operation, Spec, StateMachine
+from .sqlite import guard
 
 if TYPE_CHECKING:  # jsonschema's validators are imported only when a spec needs them
     from jsonschema import Draft202012Validator

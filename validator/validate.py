@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .checks import quickschema
+from . import quickschema
 from .errors import Problem
 from .loader import Document, Path_
 

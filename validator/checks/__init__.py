@@ -1,1 +1,14 @@
-"""The checks: each module yields :class:`~validator.results.CheckResult` values, never prints."""
+"""The check kinds, in report order; each yields results and never prints.
+
+A new kind is one module keeping the contract of :class:`~validator.checks.base.Kind`
+and one entry here.
+"""
+
+from __future__ import annotations
+
+from . import criteria, machines, tables
+from .base import Context, Kind
+
+KINDS: tuple[Kind, ...] = (tables, machines, criteria)
+
+__all__ = ["KINDS", "Context", "Kind"]

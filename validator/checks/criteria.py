@@ -8,16 +8,18 @@ that fails unexpectedly stops that criterion only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Iterator
+from collections.abc import Iterator, Sequence
 
-from .. import database
-from ..guard import Guard
+from ..expect import match, show
 from ..model import Criterion, Spec, Step
-from ..operations import CallError
-from ..results import CheckResult, Finding, Outcome, Planned
-from ..templates import Clock, TemplateError
-from .expect import match, show
-from .sandbox import Sandbox, SetupError
+from ..results import CheckResult, Finding, Planned, Section
+from ..sandbox import Sandbox, SetupError
+from ..session import CallError, raises_matches
+from ..templates import TemplateError
+from .base import Context, one_each
+
+SECTION: Section = "criteria"
+units = one_each
 
 
 def check_id(criterion: Criterion) -> str:
@@ -26,7 +28,12 @@ def check_id(criterion: Criterion) -> str:
 
 def _planned(criterion: Criterion) -> Planned:
     return Planned(
-        "criteria", check_id(criterion), criterion.title, criterion.location, criterion.number
+        "criteria",
+        check_id(criterion),
+        criterion.title,
+        criterion.location,
+        criterion.number,
+        detail=criterion,
     )
 
 
@@ -35,43 +42,31 @@ def plan(spec: Spec) -> list[Planned]:
     return [_planned(criterion) for criterion in spec.criteria]
 
 
-def check(
-    spec: Spec,
-    guard: Guard,
-    clock: Clock,
-    selected: Container[str] | None = None,
-    dump: Callable[[str, str], None] | None = None,
-) -> Iterator[CheckResult]:
-    """Run the criteria (those in ``selected``, or all), in spec order.
-
-    ``dump(check_id, sql)``, when given, receives each criterion's final
-    database state as SQL before it is rolled back.
-    """
-    for criterion in spec.criteria:
-        planned = _planned(criterion)
-        if selected is None or planned.id in selected:
-            with Sandbox(spec, guard, clock) as sandbox:
-                outcome, findings = _run(sandbox, criterion)
-                if dump is not None:
-                    dump(planned.id, sandbox.dump())
-            yield planned.result(outcome, tuple(findings))
+def check(spec: Spec, unit: Sequence[Planned], context: Context) -> Iterator[CheckResult]:
+    """Run one criterion in its own isolated scope. ``context.dump``, when given,
+    receives its final database state before it is rolled back."""
+    for planned in unit:
+        criterion = planned.detail
+        assert isinstance(criterion, Criterion)
+        with Sandbox(spec, context.session, context.clock) as sandbox:
+            findings = _run(sandbox, criterion)
+            if context.dump is not None:
+                context.dump(planned.id, context.session.dump())
+        yield planned.judge(findings)
 
 
 def _label(step: Step) -> str:
     return f"step {step.index} ({step.call.operation})"
 
 
-def _run(sandbox: Sandbox, criterion: Criterion) -> tuple[Outcome, list[Finding]]:
+def _run(sandbox: Sandbox, criterion: Criterion) -> list[Finding]:
     try:
         sandbox.setup(criterion.given)
     except SetupError as exc:
-        return "error", [exc.finding]
+        return [exc.finding]
     findings: list[Finding] = []
     for step in criterion.steps:
-        try:
-            step_findings, go_on = _step(sandbox, criterion, step)
-        except _Blocked as blocked:
-            return "error", [*findings, blocked.finding]
+        step_findings, go_on = _step(sandbox, criterion, step)
         findings.extend(step_findings)
         if not go_on:
             break
@@ -80,13 +75,7 @@ def _run(sandbox: Sandbox, criterion: Criterion) -> tuple[Outcome, list[Finding]
         for expectation in criterion.expect:
             value = sandbox.scope.bindings.get(expectation.name)
             findings.extend(match(expectation, value, sandbox.scope, source))
-    return ("fail" if findings else "pass"), findings
-
-
-class _Blocked(Exception):
-    def __init__(self, finding: Finding) -> None:
-        super().__init__(str(finding))
-        self.finding = finding
+    return findings
 
 
 def _step(sandbox: Sandbox, criterion: Criterion, step: Step) -> tuple[list[Finding], bool]:
@@ -97,8 +86,8 @@ def _step(sandbox: Sandbox, criterion: Criterion, step: Step) -> tuple[list[Find
     except CallError as exc:
         if exc.blocked:  # stopped by the guard: the check could not run
             found = f"{exc} (SQL at {exc.location})"
-            raise _Blocked(Finding(step.location, "the call to run", found, label)) from None
-        if step.raises and database.matches(step.raises, exc.kind):
+            return [Finding(step.location, "the call to run", found, label, blocking=True)], False
+        if step.raises and raises_matches(step.raises, exc.kind):
             return [], True
         expected = f"a {step.raises} error" if step.raises else "the call to succeed"
         kind = f"{exc.kind} error" if exc.kind else "error"

@@ -11,57 +11,60 @@ attempts from that state. A value outside ``states`` must be refused too.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import deque
-from collections.abc import Container, Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from .. import database
 from ..errors import Location
-from ..guard import Guard
 from ..model import Spec, StateMachine
-from ..operations import CallError
-from ..results import CheckResult, Finding, MachineSummary, Outcome, Planned, Probe
-from ..templates import Clock, TemplateError
-from .sandbox import Sandbox, SetupError
+from ..results import CheckResult, Finding, MachineSummary, Planned, Probe, Section
+from ..sandbox import Sandbox, SetupError
+from ..session import CallError, Session, UnknownName
+from ..templates import TemplateError
+from .base import Context
+
+SECTION: Section = "state_machines"
 
 
 @dataclass(frozen=True)
 class _Probe:
     """One check of a machine: a transition ``source -> target`` (or the start)."""
 
-    planned: Planned
+    machine: StateMachine
     source: str | None
     target: str
     allowed: bool
 
-    @property
-    def location(self) -> Location:
-        return self.planned.location
-
 
 def plan(spec: Spec) -> list[Planned]:
     """Every state machine check, machine by machine, in a stable order."""
-    return [probe.planned for machine in spec.machines for probe in probes(spec, machine)]
+    return [planned for machine in spec.machines for planned in probes(spec, machine)]
 
 
-def check(
-    spec: Spec,
-    guard: Guard,
-    clock: Clock,
-    selected: Container[str] | None = None,
-) -> Iterator[CheckResult]:
-    """Run the state machine checks (those in ``selected``, or all)."""
-    for machine in spec.machines:
-        chosen = [
-            probe
-            for probe in probes(spec, machine)
-            if selected is None or probe.planned.id in selected
-        ]
-        if chosen:
-            yield from _MachineChecker(spec, machine, guard, clock).run(chosen)
+def _probe(planned: Planned) -> _Probe:
+    assert isinstance(planned.detail, _Probe)
+    return planned.detail
+
+
+def units(planned: Sequence[Planned]) -> list[list[Planned]]:
+    """One unit per machine and source state: the state is reached once and every
+    move from it is tried there."""
+    groups: dict[tuple[str, str | None], list[Planned]] = {}
+    for item in planned:
+        probe = _probe(item)
+        groups.setdefault((probe.machine.name, probe.source), []).append(item)
+    return list(groups.values())
+
+
+def check(spec: Spec, unit: Sequence[Planned], context: Context) -> Iterator[CheckResult]:
+    """Run the checks of one machine from one source state."""
+    machine = _probe(unit[0]).machine
+    checker = _MachineChecker(spec, machine, context)
+    findings = dict(checker.run_group(_probe(unit[0]).source, list(unit)))
+    for planned in unit:
+        yield planned.judge(findings[planned.id])
 
 
 def summary(machine: StateMachine) -> MachineSummary:
@@ -95,7 +98,7 @@ def paths(machine: StateMachine) -> dict[str, list[str]]:
     return found
 
 
-def probes(spec: Spec, machine: StateMachine) -> list[_Probe]:
+def probes(spec: Spec, machine: StateMachine) -> list[Planned]:
     """The checks of ``machine``: its start, each allowed transition, with
     ``reject_others`` each unlisted one, and a value outside the states."""
     name = machine.name
@@ -103,18 +106,17 @@ def probes(spec: Spec, machine: StateMachine) -> list[_Probe]:
 
     def probe(
         kind: Probe, suffix: str, title: str, where: Location, source: str | None, target: str
-    ) -> _Probe:
-        transition = (source, target) if source is not None else None
-        planned = Planned(
+    ) -> Planned:
+        return Planned(
             "state_machines",
             f"machine-{name}.{suffix}",
             f"{name}: {title}",
             where,
             machine=name,
-            transition=transition,
+            transition=(source, target) if source is not None else None,
             probe=kind,
+            detail=_Probe(machine, source, target, kind in ("initial", "allowed")),
         )
-        return _Probe(planned, source, target, kind in ("initial", "allowed"))
 
     found = [
         probe(
@@ -156,189 +158,167 @@ def probes(spec: Spec, machine: StateMachine) -> list[_Probe]:
 
 
 class _MachineChecker:
-    def __init__(self, spec: Spec, machine: StateMachine, guard: Guard, clock: Clock) -> None:
+    def __init__(self, spec: Spec, machine: StateMachine, context: Context) -> None:
         self.spec = spec
         self.machine = machine
-        self.guard = guard
-        self.connection = guard.connection
-        self.clock = clock
+        self.session: Session = context.session
+        self.context = context
         self.key: str | None = machine.key
 
-    def run(self, chosen: list[_Probe]) -> Iterator[CheckResult]:
-        results: dict[str, CheckResult] = {}
-        by_source: dict[str | None, list[_Probe]] = {}
-        for probe in chosen:
-            by_source.setdefault(probe.source, []).append(probe)
-        for source, group in by_source.items():
-            for probe, outcome, findings in self.run_group(source, group):
-                results[probe.planned.id] = probe.planned.result(outcome, tuple(findings))
-        for probe in chosen:
-            yield results[probe.planned.id]
-
     def run_group(
-        self, source: str | None, group: list[_Probe]
-    ) -> Iterator[tuple[_Probe, Outcome, list[Finding]]]:
+        self, source: str | None, group: list[Planned]
+    ) -> Iterator[tuple[str, list[Finding]]]:
         """Reach ``source`` once, then try each probe of ``group`` from there."""
         pending = list(group)
         while pending:
-            with Sandbox(self.spec, self.guard, self.clock) as sandbox:
+            with Sandbox(self.spec, self.session, self.context.clock) as sandbox:
                 try:
                     sandbox.setup(self.machine.given)
                     row = self.start(sandbox, source)
                 except SetupError as exc:
-                    for probe in pending:
-                        yield probe, "error", [exc.finding]
+                    for planned in pending:
+                        yield planned.id, [exc.finding]
                     return
                 except _Failed as failed:
-                    for probe in pending:
-                        yield probe, failed.outcome, [failed.finding]
+                    for planned in pending:
+                        yield planned.id, [failed.finding]
                     return
                 while pending:
-                    probe = pending.pop(0)
-                    if probe.source is None:
-                        yield probe, "pass", []
+                    planned = pending.pop(0)
+                    if _probe(planned).source is None:
+                        yield planned.id, []
                         continue
-                    yield (probe, *self.attempt(sandbox, row, probe))
+                    yield planned.id, self.attempt(sandbox, row, planned)
                     if not sandbox.intact:
                         break  # the database rolled everything back: reach the state anew
 
     def start(self, sandbox: Sandbox, source: str | None) -> dict[str, Any]:
-        """Create a row and walk it to ``source``; the initial check is made here."""
+        """Create a row and walk it to ``source``; the initial check is made here.
+
+        A failure on the way to ``source`` means the checks from it could not
+        run (the transition on the way has its own failing check), except for
+        the initial check itself, which fails."""
         machine = self.machine
+        initial = source is None
+        self.resolve_names()
         step = "create"
         try:
             row = sandbox.call(machine.create)
         except (CallError, TemplateError) as exc:
-            blocked = isinstance(exc, CallError) and exc.blocked
-            outcome: Outcome = "fail" if source is None and not blocked else "error"
-            finding = _error_finding(
-                machine.create.location, step, "the create call to succeed", exc
-            )
-            raise _Failed(outcome, finding) from None
+            blocked = not initial or (isinstance(exc, CallError) and exc.blocked)
+            where = machine.create.location
+            finding = _error_finding(where, step, "the create call to succeed", exc, blocked)
+            raise _Failed(finding) from None
         if not isinstance(row, dict):
             raise _Failed(
-                "error",
                 Finding(
                     machine.create.location,
                     f"the create call {machine.create.operation!r} to return the new row",
                     "null" if row is None else "a list",
                     step,
-                ),
+                    blocking=True,
+                )
             )
         self.key = self.key or self.primary_key()
-        state = self.read(sandbox, row, machine.create.location, step)
+        state = self.read(row, machine.create.location, step)
         problem = self.verify(
-            state, machine.initial, machine.create.location, step, timestamps=source is None
+            state, machine.initial, machine.create.location, step, timestamps=initial
         )
         if problem:
-            raise _Failed("fail" if source is None else "error", problem)
-        for previous, target in _pairs(paths(machine).get(source or machine.initial, [])):
+            raise _Failed(_blocking(problem, not initial))
+        for previous, target in pairwise(paths(machine).get(source or machine.initial, [])):
             step = f"reaching {source!r}: {previous} -> {target}"
             try:
                 sandbox.call(machine.move, row=row, to=target)
             except (CallError, TemplateError) as exc:
-                finding = _error_finding(machine.move.location, step, "the move to succeed", exc)
-                raise _Failed("error", finding) from None
+                where = machine.move.location
+                raise _Failed(
+                    _error_finding(where, step, "the move to succeed", exc, True)
+                ) from None
             # Only the state matters on the way; timestamp rules are the business
             # of the transition's own check, so a broken rule fails just that one.
-            state = self.read(sandbox, row, machine.move.location, step)
+            state = self.read(row, machine.move.location, step)
             problem = self.verify(state, target, machine.move.location, step, timestamps=False)
             if problem:
-                raise _Failed("error", problem)
+                raise _Failed(_blocking(problem, True))
         return row
 
-    def attempt(
-        self, sandbox: Sandbox, row: dict[str, Any], probe: _Probe
-    ) -> tuple[Outcome, list[Finding]]:
-        """Try ``probe``'s move inside a savepoint that is always undone."""
+    def resolve_names(self) -> None:
+        """Every name the machine gives must exist in the database under test, or
+        every check of the machine fails at the line of the name (never read as a
+        string by SQLite's fallback for unknown double-quoted names)."""
         machine = self.machine
-        connection = sandbox.connection
-        where = probe.location  # the rule: the transition, reject_others or states
+        at = self.spec.source.at
+        table = self.session.table(machine.table)
+        if table is None:
+            where = at((*machine.path, "table"))
+            raise _Failed(Finding(where, f"table {machine.table}", "no such table"))
+        named = [(machine.column, at((*machine.path, "column")))]
+        if machine.key is not None:
+            named.append((machine.key, at((*machine.path, "key"))))
+        named += [(rule.column, rule.location) for rule in machine.timestamps]
+        for column, where in named:
+            if table.column(column) is None:
+                found = f"no such column {column} in table {table.name}"
+                raise _Failed(Finding(where, f"column {column}", found))
+
+    def attempt(self, sandbox: Sandbox, row: dict[str, Any], planned: Planned) -> list[Finding]:
+        """Try ``planned``'s move inside a scope that is always undone."""
+        machine = self.machine
+        probe = _probe(planned)
+        where = planned.location  # the rule: the transition, reject_others or states
         step = f"{probe.source} -> {probe.target}"
-        connection.execute("SAVEPOINT validator_probe")
-        try:
+        with self.session.isolated():
             try:
                 sandbox.call(machine.move, row=row, to=probe.target)
             except CallError as exc:
                 if exc.blocked:
-                    return "error", [_error_finding(where, step, "the move to run", exc)]
+                    return [_error_finding(where, step, "the move to run", exc, True)]
                 if probe.allowed:
-                    return "fail", [_error_finding(where, step, "the move to succeed", exc)]
+                    return [_error_finding(where, step, "the move to succeed", exc, False)]
                 if exc.kind is None:
-                    expected = "a constraint refusal"
-                    return "error", [_error_finding(where, step, expected, exc)]
-                return "pass", []
+                    return [_error_finding(where, step, "a constraint refusal", exc, True)]
+                return []
             except TemplateError as exc:
-                return "error", [_error_finding(where, step, "a resolvable reference", exc)]
-            state = self.read(sandbox, row, where, step)
+                return [_error_finding(where, step, "a resolvable reference", exc, True)]
+            try:
+                state = self.read(row, where, step)
+            except _Failed as failed:
+                return [failed.finding]
             if not probe.allowed:
                 shown = state.get(machine.column)
-                return "fail", [
-                    Finding(
-                        where,
-                        "the database to refuse the move",
-                        f"it was accepted (state now {shown!r})",
-                        step,
-                    )
-                ]
+                found = f"it was accepted (state now {shown!r})"
+                return [Finding(where, "the database to refuse the move", found, step)]
             problem = self.verify(state, probe.target, where, step)
-            return ("fail", [problem]) if problem else ("pass", [])
-        except _Failed as failed:
-            return failed.outcome, [failed.finding]
-        finally:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK TO validator_probe")
-                connection.execute("RELEASE validator_probe")
+            return [problem] if problem else []
 
     def primary_key(self) -> str | None:
-        table = database.introspect(self.connection, self.machine.table)
+        table = self.session.table(self.machine.table)
         key = table.primary_key if table else ()
         return key[0] if len(key) == 1 else None
 
-    def read(
-        self, sandbox: Sandbox, row: dict[str, Any], where: Location, step: str
-    ) -> dict[str, Any]:
+    def read(self, row: dict[str, Any], where: Location, step: str) -> dict[str, Any]:
         """The state column and timestamp columns of ``row``, read back from the table."""
         machine = self.machine
         key = self.key
         if key is None:
-            raise _Failed(
-                "error",
-                Finding(
-                    where,
-                    f"table {machine.table} to have a single-column primary key (or set 'key')",
-                    "none",
-                    step,
-                ),
-            )
+            expected = f"table {machine.table} to have a single-column primary key (or set 'key')"
+            raise _Failed(Finding(where, expected, "none", step, blocking=True))
         if key not in row:
-            raise _Failed(
-                "error",
-                Finding(
-                    where,
-                    f"the created row to have a {key!r} field",
-                    f"fields {', '.join(sorted(row))}",
-                    step,
-                ),
-            )
+            expected = f"the created row to have a {key!r} field"
+            raise _Failed(Finding(where, expected, f"fields {', '.join(sorted(row))}", step, True))
         columns = [machine.column, *(rule.column for rule in machine.timestamps)]
-        sql = "SELECT {} FROM {} WHERE {} = ?".format(
-            ", ".join(database.quote(c) for c in columns),
-            database.quote(machine.table),
-            database.quote(key),
-        )
         try:
-            found = sandbox.connection.execute(sql, (row[key],)).fetchall()
-        except sqlite3.Error as exc:
-            raise _Failed(
-                "error", Finding(where, "the row to be readable", str(exc), step)
-            ) from None
+            found = self.session.read(machine.table, key, row[key], columns, where)
+        except UnknownName as exc:
+            raise _Failed(Finding(where, "the row to be readable", str(exc), step)) from None
+        except CallError as exc:
+            finding = Finding(where, "the row to be readable", str(exc), step, blocking=True)
+            raise _Failed(finding) from None
         if len(found) != 1:
-            raise _Failed(
-                "fail",
-                Finding(where, f"one row with {key} = {row[key]!r}", f"{len(found)} rows", step),
-            )
-        return dict(zip(columns, found[0], strict=True))
+            expected = f"one row with {key} = {row[key]!r}"
+            raise _Failed(Finding(where, expected, f"{len(found)} rows", step))
+        return found[0]
 
     def verify(
         self,
@@ -365,18 +345,23 @@ class _MachineChecker:
 
 
 class _Failed(Exception):
-    def __init__(self, outcome: Outcome, finding: Finding) -> None:
+    """The row could not be made, reached or read: every check waiting on it gets
+    ``finding``."""
+
+    def __init__(self, finding: Finding) -> None:
         super().__init__(str(finding))
-        self.outcome = outcome
         self.finding = finding
 
 
-def _pairs(path: list[str]) -> list[tuple[str, str]]:
-    return list(pairwise(path))
+def _blocking(finding: Finding, blocking: bool) -> Finding:
+    return Finding(finding.location, finding.expected, finding.found, finding.step, blocking)
 
 
-def _error_finding(where: Location, step: str, expected: str, error: Exception) -> Finding:
+def _error_finding(
+    where: Location, step: str, expected: str, error: Exception, blocking: bool
+) -> Finding:
     if isinstance(error, CallError):
         kind = f"{error.kind} error" if error.kind else "error"
-        return Finding(where, expected, f"{kind}: {error} (SQL at {error.location})", step)
-    return Finding(where, expected, str(error), step)
+        found = f"{kind}: {error} (SQL at {error.location})"
+        return Finding(where, expected, found, step, blocking)
+    return Finding(where, expected, str(error), step, blocking)

@@ -2,20 +2,27 @@
 
 One check per table (it exists), per declared column (every rule the spec
 gives for it), per composite primary key and per unique key. Rules the spec
-leaves out are not checked.
+leaves out are not checked. A declared foreign key holds only if the database
+can enforce it: its parent columns must be the parent's primary key or a
+unique key, or every write to the table fails with "foreign key mismatch".
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable, Container, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import partial
+from itertools import groupby
 
-from .. import database, sqltext
+from .. import sqltext
 from ..errors import Location
 from ..loader import SourceMap
 from ..model import ColumnRule, ExpressionDefault, KeyRule, LiteralDefault, Spec, TableRule
-from ..results import CheckResult, Finding, Planned
+from ..results import CheckResult, Finding, Planned, Section
+from ..session import ForeignKey, Session, Table
+from .base import Context
+
+SECTION: Section = "tables"
 
 _ACTIONS = {
     "CASCADE": "cascade",
@@ -25,9 +32,19 @@ _ACTIONS = {
     "NO ACTION": "no_action",
 }
 
+Rule = Callable[["_TableChecker"], list[Finding]]
 
-def _planned(check_id: str, title: str, location: Location) -> Planned:
-    return Planned("tables", check_id, title, location)
+
+@dataclass(frozen=True)
+class _Detail:
+    """A planned table check: its table's rule and how to compute its findings."""
+
+    table: TableRule
+    findings: Rule
+
+
+def _planned(check_id: str, title: str, location: Location, rule: TableRule, run: Rule) -> Planned:
+    return Planned("tables", check_id, title, location, detail=_Detail(rule, run))
 
 
 def _key_id(table: str, key: KeyRule, *, primary: bool) -> str:
@@ -40,61 +57,69 @@ def _key_title(table: str, key: KeyRule, *, primary: bool) -> str:
 
 def plan(spec: Spec) -> list[Planned]:
     """Every table check the spec declares, in spec order."""
-    return [planned for rule in spec.tables for planned, _ in _table_plan(rule)]
+    return [planned for rule in spec.tables for planned in _table_plan(rule)]
 
 
-def _table_plan(rule: TableRule) -> list[tuple[Planned, Callable[[_TableChecker], list[Finding]]]]:
-    """Each check on ``rule`` and how to compute its findings."""
+def _table_plan(rule: TableRule) -> list[Planned]:
+    """Each check on ``rule``."""
     name = rule.name
-    items: list[tuple[Planned, Callable[[_TableChecker], list[Finding]]]] = [
-        (_planned(f"table-{name}", f"table {name} exists", rule.location), _TableChecker.exists)
-    ]
+    items = [_planned(f"table-{name}", f"table {name} exists", rule.location, rule, _exists)]
     for column in rule.columns:
-        planned = _planned(
-            f"table-{name}.{column.name}",
-            f"column {name}.{column.name}: {_describe(column)}",
-            column.location,
+        items.append(
+            _planned(
+                f"table-{name}.{column.name}",
+                f"column {name}.{column.name}: {_describe(column)}",
+                column.location,
+                rule,
+                partial(_TableChecker.column, rule=column),
+            )
         )
-        items.append((planned, partial(_TableChecker.column, rule=column)))
     keys = [(rule.primary_key, True)] if rule.primary_key else []
     keys += [(key, False) for key in rule.unique]
     for key, primary in keys:
-        planned = _planned(
-            _key_id(name, key, primary=primary),
-            _key_title(name, key, primary=primary),
-            key.location,
+        items.append(
+            _planned(
+                _key_id(name, key, primary=primary),
+                _key_title(name, key, primary=primary),
+                key.location,
+                rule,
+                partial(_TableChecker.key, key=key, primary=primary),
+            )
         )
-        items.append((planned, partial(_TableChecker.key, key=key, primary=primary)))
     return items
 
 
-def check(
-    spec: Spec, connection: sqlite3.Connection, selected: Container[str] | None = None
-) -> Iterator[CheckResult]:
-    """Run the table checks (those in ``selected``, or all), in spec order."""
-    for rule in spec.tables:
-        items = [item for item in _table_plan(rule) if selected is None or item[0].id in selected]
-        if not items:
-            continue
-        checker = _TableChecker(
-            spec.source, rule, database.introspect(connection, rule.name), connection
-        )
-        for planned, findings in items:
-            yield planned.judge(findings(checker))
+def _detail(planned: Planned) -> _Detail:
+    assert isinstance(planned.detail, _Detail)
+    return planned.detail
+
+
+def units(planned: Sequence[Planned]) -> list[list[Planned]]:
+    """One unit per table: it is introspected once."""
+    return [list(group) for _, group in groupby(planned, key=lambda p: _detail(p).table.name)]
+
+
+def check(spec: Spec, unit: Sequence[Planned], context: Context) -> Iterator[CheckResult]:
+    """Run the checks of one table."""
+    rule = _detail(unit[0]).table
+    session = context.session
+    checker = _TableChecker(spec.source, rule, session.table(rule.name), session)
+    for planned in unit:
+        yield planned.judge(_detail(planned).findings(checker))
+
+
+def _exists(checker: _TableChecker) -> list[Finding]:
+    return checker.exists()
 
 
 class _TableChecker:
     def __init__(
-        self,
-        source: SourceMap,
-        rule: TableRule,
-        table: database.Table | None,
-        connection: sqlite3.Connection,
+        self, source: SourceMap, rule: TableRule, table: Table | None, session: Session
     ) -> None:
         self.source = source
         self.rule = rule
-        self.table = table
-        self.connection = connection
+        self.table = table if table is not None and not table.view else None
+        self.session = session
 
     def at(self, *path: str | int) -> Location:
         return self.source.at(("tables", self.rule.name, *path))
@@ -178,6 +203,10 @@ class _TableChecker:
                 shown = ", ".join(f"REFERENCES {fk.table}({self.target_column(fk)})" for fk in keys)
                 return [Finding(self.at(*base, "references"), wanted, shown or "no foreign key")]
             keys = matching
+            unenforceable = self.unenforceable(rule.name)
+            if unenforceable:
+                shown = f"a foreign key SQLite cannot enforce: {unenforceable}"
+                return [Finding(self.at(*base, "references"), f"{wanted}, enforceable", shown)]
         if not keys:
             where = self.at(*base, "on_delete" if rule.on_delete else "on_update")
             return [Finding(where, "a foreign key", "no foreign key")]
@@ -199,10 +228,21 @@ class _TableChecker:
                 )
         return findings
 
-    def target_column(self, fk: database.ForeignKey) -> str | None:
+    def unenforceable(self, column: str) -> str | None:
+        """Why the foreign key on ``column`` of this table cannot be enforced, if so."""
+        assert self.table is not None
+        table, folded = self.table.name.casefold(), column.casefold()
+        for broken in self.session.broken_foreign_keys():
+            if broken.table.casefold() == table and folded in (
+                c.casefold() for c in broken.columns
+            ):
+                return f"{broken.reason} (every write to {self.table.name} fails)"
+        return None
+
+    def target_column(self, fk: ForeignKey) -> str | None:
         if fk.target is not None:
             return fk.target
-        referenced = database.introspect(self.connection, fk.table)
+        referenced = self.session.table(fk.table)
         key = referenced.primary_key if referenced else ()
         return key[0] if len(key) == 1 else None
 
@@ -210,16 +250,7 @@ class _TableChecker:
 
     def is_unique(self, columns: tuple[str, ...]) -> bool:
         assert self.table is not None
-        wanted = {c.casefold() for c in columns}
-        if {c.casefold() for c in self.table.primary_key} == wanted:
-            return True
-        return any(
-            index.unique
-            and not index.partial
-            and None not in index.columns
-            and {str(c).casefold() for c in index.columns} == wanted
-            for index in self.table.indexes
-        )
+        return self.table.unique(columns)
 
     def key(self, key: KeyRule, *, primary: bool) -> list[Finding]:
         listed = ", ".join(key.columns)

@@ -1,7 +1,8 @@
-"""What SQL from the user may do, and for how long.
+"""What SQL run on the user's behalf may do, for how long, and how much.
 
-Two kinds of user SQL reach the database: the schema (``schema.sql``) and the
-spec's operations. Both run under a :class:`Guard`:
+Three kinds of SQL reach the database: the schema (``schema.sql``, and
+migrations), the spec's operations, and the engine's own read-backs and
+introspection. All run under a :class:`Guard`:
 
 * an authorizer refuses ``ATTACH``/``DETACH``, ``load_extension`` and the
   like, ``writable_schema``, and every pragma outside an allow-list; in
@@ -9,12 +10,13 @@ spec's operations. Both run under a :class:`Guard`:
   and any pragma that changes a setting, so spec SQL can never switch
   ``foreign_keys`` off and a foreign-key criterion cannot pass by accident;
 * a progress handler stops a statement that runs past its time limit, so a
-  runaway query (an unbounded recursive CTE) costs one check, not the run;
-* size limits (``setlimit``, ``max_page_count``) keep one step from
-  exhausting memory.
+  runaway query (an unbounded recursive CTE, also behind a view the engine
+  reads) costs one check, not the run;
+* size limits (``setlimit``, ``max_page_count`` of the main and the temporary
+  database) keep one step from exhausting memory or disk.
 
-The engine's own SQL (savepoints, introspection, dumps) runs outside
-:meth:`Guard.user` and is not restricted.
+The engine's own statements run in mode ``engine``: bounded in time, not
+restricted by the authorizer. Savepoints run outside any mode.
 """
 
 from __future__ import annotations
@@ -24,12 +26,11 @@ import sqlite3
 import time
 from typing import Literal
 
-from . import sqltext
+from .. import sqltext
 
-Mode = Literal["schema", "operation"]
-
-DEFAULT_STEP_TIMEOUT = 5.0
-"""Seconds one statement of user SQL may run (``--step-timeout``)."""
+Mode = Literal["schema", "operation", "query", "engine"]
+"""``schema``: schema files and migrations; ``operation``: the spec's calls;
+``query``: read-only user SQL (invariants); ``engine``: the engine's own reads."""
 
 QUERY_PRAGMAS = frozenset(
     {
@@ -68,8 +69,10 @@ _LIMITS = {
     sqlite3.SQLITE_LIMIT_TRIGGER_DEPTH: 100,
 }
 _LIMIT_ERRORS = frozenset({"SQLITE_TOOBIG", "SQLITE_FULL", "SQLITE_NOMEM"})
-_GROWTH_PAGES_BYTES = 256 * 1024 * 1024
-"""How much the database may grow beyond its size when the guard is installed."""
+GROWTH_BYTES = 256 * 1024 * 1024
+"""How much the main database may grow beyond its size when the guard is
+installed, whatever page size a schema picks; the temporary database
+(``CREATE TEMP TABLE``) may hold as much."""
 
 
 class Guard:
@@ -81,25 +84,34 @@ class Guard:
         self.mode: Mode | None = None
         self.denied: str | None = None
         self.timed_out = False
+        self.stopping = False
+        """Set from another thread (:meth:`stop`): every statement stops at once."""
         self.pending: BaseException | None = None
         """An exception raised inside a callback, where sqlite3 would swallow it;
         it is raised again once the statement has stopped."""
-        self._deadline = 0.0
+        self.deadline = 0.0
+        """When the statement running now must stop (``time.monotonic()``)."""
         for limit, value in _LIMITS.items():
             connection.setlimit(limit, value)
-        page_size = connection.execute("PRAGMA page_size").fetchone()[0]
-        pages = connection.execute("PRAGMA page_count").fetchone()[0]
-        connection.execute(f"PRAGMA max_page_count = {pages + _GROWTH_PAGES_BYTES // page_size}")
+        self.base_bytes = _size(connection, "main")
+        self.cap_growth()
         connection.set_authorizer(self._authorize)
         connection.set_progress_handler(self._progress, 10_000)
-        self.deferred_tables: tuple[str, ...] = ()
-        """Tables with deferred foreign keys, known once the schema is in place."""
+
+    def cap_growth(self) -> None:
+        """(Re)apply the size caps in pages of the current page size: a schema may
+        change the page size, which must not lift the cap."""
+        connection = self.connection
+        for schema, allowed in (("main", self.base_bytes + GROWTH_BYTES), ("temp", GROWTH_BYTES)):
+            page_size = connection.execute(f"PRAGMA {schema}.page_size").fetchone()[0]
+            pages = max(allowed // page_size, 1)
+            connection.execute(f"PRAGMA {schema}.max_page_count = {pages}")
 
     def user(self, mode: Mode) -> Guard:
-        """``with guard.user(mode):`` runs the enclosed statements as user SQL of
-        kind ``mode`` (a plain context manager: this runs for every statement)."""
+        """``with guard.user(mode):`` runs the enclosed statements as SQL of kind
+        ``mode`` (a plain context manager: this runs for every statement)."""
         self.mode, self.denied, self.timed_out = mode, None, False
-        self._deadline = time.monotonic() + self.step_timeout
+        self.deadline = time.monotonic() + self.step_timeout
         return self
 
     def __enter__(self) -> None:
@@ -110,11 +122,21 @@ class Guard:
         self.raise_pending()
 
     def raise_pending(self) -> None:
-        """Raise the interrupt a callback caught, or a stop that was requested."""
+        """Raise the exception a callback caught."""
         pending, self.pending = self.pending, None
         if pending is not None:
             raise pending
-        raise_stop()
+
+    def stop(self) -> None:
+        """From another thread: stop the statement running now and every later one."""
+        self.stopping = True
+        self.connection.interrupt()
+
+    def overdue(self, grace: float) -> bool:
+        """From another thread: whether the statement running now is ``grace``
+        seconds past its deadline, which the progress handler would have
+        prevented: it is stuck inside one call of an SQL function."""
+        return self.mode is not None and time.monotonic() > self.deadline + grace
 
     def blocked(self, error: sqlite3.Error) -> bool:
         """Whether the guard, not the schema, stopped the statement: a time or
@@ -138,9 +160,9 @@ class Guard:
         # A signal handler runs at the next Python bytecode, which is often this
         # callback; sqlite3 would swallow its exception, so keep it and stop.
         try:
-            if _stop is not None:
+            if self.stopping:
                 return 1
-            if self.mode is not None and time.monotonic() > self._deadline:
+            if self.mode is not None and time.monotonic() > self.deadline:
                 self.timed_out = True
                 return 1
         except BaseException as exc:
@@ -152,7 +174,7 @@ class Guard:
         self, action: int, arg1: str | None, arg2: str | None, _db: str | None, _trigger: str | None
     ) -> int:
         try:
-            if self.mode is None:
+            if self.mode is None or self.mode == "engine":
                 return sqlite3.SQLITE_OK
             reason = refusal(self.mode, action, arg1, arg2)
         except BaseException as exc:  # see _progress
@@ -164,26 +186,10 @@ class Guard:
         return sqlite3.SQLITE_DENY
 
 
-_stop: BaseException | None = None
-
-
-def request_stop(exception: BaseException) -> None:
-    """Ask every running statement to stop, and ``exception`` to be raised then.
-
-    For signal handlers: the exception a handler raises is lost when it lands
-    inside an SQLite callback (the statement only sees "interrupted"), so the
-    handler records it here too, and the guard raises it once SQLite returns.
-    """
-    global _stop
-    _stop = exception
-
-
-def raise_stop() -> None:
-    """Raise the exception :func:`request_stop` recorded, once."""
-    global _stop
-    stop, _stop = _stop, None
-    if stop is not None:
-        raise stop
+def _size(connection: sqlite3.Connection, schema: str) -> int:
+    page_size = connection.execute(f"PRAGMA {schema}.page_size").fetchone()[0]
+    pages = connection.execute(f"PRAGMA {schema}.page_count").fetchone()[0]
+    return int(page_size) * int(pages)
 
 
 def refusal(mode: Mode, action: int, arg1: str | None, arg2: str | None) -> str | None:
@@ -194,12 +200,20 @@ def refusal(mode: Mode, action: int, arg1: str | None, arg2: str | None) -> str 
         return f"the function {arg2}() is not allowed"
     if action == sqlite3.SQLITE_PRAGMA:
         return pragma_refusal(mode, (arg1 or "").lower(), arg2)
-    if mode == "operation" and action in (sqlite3.SQLITE_TRANSACTION, sqlite3.SQLITE_SAVEPOINT):
+    if mode == "query" and action not in _READ_ACTIONS:
+        return "a query may only read: it must not write, create, drop or change settings"
+    if mode != "schema" and action in (sqlite3.SQLITE_TRANSACTION, sqlite3.SQLITE_SAVEPOINT):
         return (
             "transaction control (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE) is not allowed "
             "in operations: every call already runs in its own transaction"
         )
     return None
+
+
+_READ_ACTIONS = frozenset(
+    {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
+)
+"""What read-only user SQL (mode ``query``) may do, besides reading pragmas."""
 
 
 def pragma_refusal(mode: Mode, name: str, value: str | None) -> str | None:
@@ -210,10 +224,12 @@ def pragma_refusal(mode: Mode, name: str, value: str | None) -> str | None:
         return None
     if mode == "schema" and name in SCHEMA_SETTINGS:
         return None
-    if mode == "operation" and name in READABLE_SETTINGS:
-        return f"PRAGMA {name} may be read but not changed in operations"
+    if mode != "schema" and name in READABLE_SETTINGS:
+        return f"PRAGMA {name} may be read but not changed in {_PLACES[mode]}"
     return f"PRAGMA {name} is not on the allow-list"
 
+
+_PLACES = {"operation": "operations", "query": "read-only queries", "engine": "the engine"}
 
 _TRANSACTION_WORDS = frozenset({"begin", "commit", "end", "rollback", "savepoint", "release"})
 
@@ -232,6 +248,8 @@ def static_refusal(sql: str, mode: Mode) -> str | None:
     if first == "pragma":
         name, value = _pragma(words[1:])
         return pragma_refusal(mode, name.lower(), value)
+    if mode == "query" and first not in ("select", "with", "values"):
+        return refusal(mode, sqlite3.SQLITE_INSERT, None, None)
     for (_, word), (_, after) in itertools.pairwise(words):
         if after == "(" and word.lower() in REFUSED_FUNCTIONS:
             return refusal(mode, sqlite3.SQLITE_FUNCTION, None, word)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ..loader import SourceMap
-from ..model import Expectation
-from ..results import Finding
-from ..templates import Scope, TemplateError
 from . import quickschema
+from .loader import SourceMap
+from .model import Expectation
+from .results import Finding
+from .templates import Scope, TemplateError
 
 if TYPE_CHECKING:  # jsonschema's validators are imported only when an expectation fails
     from jsonschema.exceptions import ValidationError

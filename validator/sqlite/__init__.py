@@ -1,0 +1,270 @@
+"""The SQLite backend: open a :class:`~validator.sqlite.session.SqliteSession` on a
+fresh database built from a schema, or on a private copy of an existing one.
+
+Foreign keys are on while the schema is applied (a schema may switch them off
+for its own statements, e.g. to rebuild a table) and on again afterwards,
+whatever the schema said; so are isolation (a rollback journal) and the size
+caps, whatever page size or journal mode the schema chose.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+from ..errors import Location, SchemaError
+from ..session import DEFAULT_STEP_TIMEOUT, Watched
+from .classify import CORRUPT
+from .guard import Guard
+from .session import SqliteSession
+
+__all__ = ["SqliteSession", "open_copy", "open_schema"]
+
+
+def connect(target: str = ":memory:") -> sqlite3.Connection:
+    """A connection with foreign keys enforced and no implicit transactions."""
+    connection = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+    _foreign_keys_on(connection, Location(target))
+    return connection
+
+
+def _foreign_keys_on(connection: sqlite3.Connection, where: Location) -> None:
+    connection.execute("PRAGMA foreign_keys = ON")
+    if connection.execute("PRAGMA foreign_keys").fetchone()[0] != 1:  # pragma: no cover
+        raise SchemaError.at(where, "this SQLite cannot enforce foreign keys")
+
+
+Watch = Callable[[Watched], None]
+"""Told of a session as soon as it exists, before anything runs on it (a watchdog)."""
+
+
+class _Checking:
+    """A connection being checked before its session exists: it can be stopped,
+    and is never overdue (checking a big file takes as long as it takes)."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+        self.current: Location | None = None
+
+    def interrupt(self) -> None:
+        self.connection.interrupt()
+
+    def overdue(self, _grace: float) -> bool:
+        return False
+
+
+def open_schema(
+    text: str,
+    name: str,
+    step_timeout: float = DEFAULT_STEP_TIMEOUT,
+    watch: Watch | None = None,
+) -> SqliteSession:
+    """A fresh in-memory database with the schema ``text`` (read from ``name``)
+    applied, guarded for user SQL."""
+    connection = connect()
+    try:
+        connection.execute("PRAGMA temp_store = MEMORY")  # TEMP tables too stay in memory
+        session = SqliteSession(connection, Guard(connection, step_timeout), name)
+        if watch is not None:
+            watch(session)
+        session.apply(text, name)
+        return session
+    except BaseException:
+        connection.close()
+        raise
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+IN_MEMORY_LIMIT = 64 * 1024 * 1024
+"""Databases up to this size are worked on in memory; larger ones in a temporary file."""
+
+COMPANIONS = ("-wal", "-journal")
+"""Files SQLite keeps beside a database that hold committed (or to-be-undone) pages."""
+
+_CHUNK = 1024 * 1024
+
+
+def _regular(path: Path, where: Location) -> int | None:
+    """An open read-only descriptor of ``path`` if it is a regular file, None if it
+    does not exist. Opened without blocking and checked on the descriptor, so a
+    FIFO put in its place between a look and the open cannot block the run."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise SchemaError.at(where, f"cannot read {path.name}: {exc.strerror or exc}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise SchemaError.at(where, f"{path.name} is {_kind(mode)}, expected a regular file")
+    os.set_blocking(fd, True)
+    return fd
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _copy(fd: int, target: Path, where: Location) -> tuple[int, int]:
+    """Copy the open file ``fd`` to ``target``; return its (size, mtime) before."""
+    try:
+        status = os.fstat(fd)
+        with os.fdopen(fd, "rb", closefd=False) as source, target.open("wb") as sink:
+            while chunk := source.read(_CHUNK):
+                sink.write(chunk)
+    except OSError as exc:
+        raise SchemaError.at(where, f"cannot copy: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    return status.st_size, status.st_mtime_ns
+
+
+def _stamps(path: Path) -> list[tuple[int, int] | None]:
+    stamps: list[tuple[int, int] | None] = []
+    for suffix in ("", *COMPANIONS):
+        try:
+            status = Path(f"{path}{suffix}").stat()
+        except FileNotFoundError:
+            stamps.append(None)
+        else:
+            stamps.append((status.st_size, status.st_mtime_ns))
+    return stamps
+
+
+def _header(path: Path, where: Location) -> None:
+    fd = _regular(path, where)
+    if fd is None:
+        raise SchemaError.at(where, "no such database file")
+    try:
+        header = os.read(fd, len(SQLITE_HEADER))
+    except OSError as exc:
+        raise SchemaError.at(where, f"cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if header != SQLITE_HEADER:
+        found = "an empty file" if not header else "no SQLite header"
+        raise SchemaError.at(where, f"not an SQLite database ({found})")
+
+
+def copy_files(path: Path, name: str, workdir: Path, attempts: int = 5) -> Path:
+    """Copy the database at ``path`` (through any symlink: its real file) and its
+    ``-wal``/``-journal`` into ``workdir``, again if they change meanwhile; the
+    original is only read. Returns the copy's path."""
+    where = Location(name)
+    if not path.exists() and not path.is_symlink():
+        raise SchemaError.at(where, "no such database file")
+    try:
+        real = path.resolve(strict=True)  # companions sit beside the real file, not the link
+    except (OSError, RuntimeError) as exc:
+        raise SchemaError.at(where, f"cannot resolve the path: {exc}") from None
+    if real.is_dir():
+        raise SchemaError.at(where, "is a directory, expected an SQLite database file")
+    _header(real, where)
+    copy = workdir / "database.sqlite"
+    for _ in range(attempts):
+        before = _stamps(real)
+        for suffix in ("", *COMPANIONS):
+            fd = _regular(Path(f"{real}{suffix}"), where)
+            if fd is not None:
+                _copy(fd, Path(f"{copy}{suffix}"), where)
+            else:
+                Path(f"{copy}{suffix}").unlink(missing_ok=True)
+        if _stamps(real) == before:
+            return copy
+    raise SchemaError.at(where, "the database kept changing while it was copied; try again")
+
+
+def open_copy(
+    path: Path,
+    name: str,
+    workdir: Path,
+    step_timeout: float = DEFAULT_STEP_TIMEOUT,
+    watch: Watch | None = None,
+) -> SqliteSession:
+    """A private working copy of the database at ``path``, foreign keys on.
+
+    The original is only ever read, byte by byte, and never opened with
+    SQLite: even a read-only SQLite connection writes its read marks into a
+    WAL database's ``-shm`` file. SQLite recovers the copy in ``workdir``,
+    ``PRAGMA quick_check`` must find no damage, and small databases are then
+    moved into memory with the backup API.
+    """
+    copy = copy_files(path, name, workdir)
+    return open_copied(copy, Location(name), workdir, step_timeout, watch)
+
+
+def open_copied(
+    copy: Path,
+    where: Location,
+    workdir: Path,
+    step_timeout: float = DEFAULT_STEP_TIMEOUT,
+    watch: Watch | None = None,
+) -> SqliteSession:
+    """A session on the private copy ``copy`` made by :func:`copy_files` (again
+    after a run had to give up a connection)."""
+    connection = connect(str(copy))
+    try:
+        connection.execute(f"PRAGMA temp_store_directory = {_literal(str(workdir))}")
+        if watch is not None:
+            watch(_Checking(connection))  # a long check of a big file can still be stopped
+        damage = [
+            line
+            for (line,) in connection.execute("PRAGMA quick_check").fetchmany(100)
+            if line != "ok" and not _data_finding(line)
+        ]
+        if damage:
+            reason = "; ".join(" ".join(str(problem).split()) for problem in damage[:3])
+            raise SchemaError.at(where, f"the database is corrupt: {reason}")
+        if copy.stat().st_size > IN_MEMORY_LIMIT:
+            # Rollback journal in memory: the copy is private and thrown away.
+            connection.execute("PRAGMA journal_mode = MEMORY")
+            connection.execute("PRAGMA synchronous = OFF")
+            session = _session(connection, step_timeout, where, watch)
+            session.owns_temp_directory = True
+            return session
+        memory = connect()
+        connection.backup(memory)
+        connection.execute("PRAGMA temp_store_directory = ''")
+        connection.close()
+        connection = memory
+        connection.execute("PRAGMA temp_store = MEMORY")
+        return _session(connection, step_timeout, where, watch)
+    except sqlite3.DatabaseError as exc:
+        connection.close()
+        name = getattr(exc, "sqlite_errorname", "")
+        what = "corrupt" if name in CORRUPT else "corrupt or unreadable"
+        raise SchemaError.at(where, f"the database is {what}: {exc}") from None
+    except BaseException:
+        connection.close()
+        raise
+
+
+def _session(
+    connection: sqlite3.Connection, step_timeout: float, where: Location, watch: Watch | None
+) -> SqliteSession:
+    session = SqliteSession(connection, Guard(connection, step_timeout), where.file)
+    if watch is not None:
+        watch(session)
+    return session
+
+
+def _data_finding(line: str) -> bool:
+    """Whether a ``quick_check`` line is about rows breaking a constraint (which the
+    audit reports as findings) rather than damage to the file."""
+    return line.startswith(("CHECK constraint failed", "NULL value in"))
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

@@ -1,0 +1,119 @@
+"""SQLite introspection: tables, views, columns, keys, indexes, foreign keys.
+
+Everything comes from ``sqlite_schema`` and the table-valued pragmas; names are
+matched case-insensitively, as SQLite resolves them, and always returned in
+their real spelling so that engine SQL never leans on SQLite's fallback of
+reading an unknown double-quoted name as a string.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+from ..session import BrokenForeignKey, Column, ForeignKey, Index, Table
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def names(connection: sqlite3.Connection, *, views: bool = False) -> dict[str, str]:
+    """Casefolded name -> real name of every table (and view, if asked)."""
+    kinds = "('table', 'view')" if views else "('table')"
+    rows = connection.execute(
+        f"SELECT name FROM sqlite_schema WHERE type IN {kinds} AND name NOT LIKE 'sqlite_%'"
+    )
+    return {name.casefold(): name for (name,) in rows}
+
+
+def introspect(connection: sqlite3.Connection, name: str) -> Table | None:
+    """The structure of table or view ``name`` (case-insensitive), or None if absent."""
+    row = connection.execute(
+        "SELECT name, type FROM sqlite_schema WHERE type IN ('table', 'view') "
+        "AND name = ? COLLATE NOCASE",
+        (name,),
+    ).fetchone()
+    if row is None:
+        return None
+    real, kind = row
+    quoted = quote(real)
+    columns = tuple(
+        Column(row[1], row[2] or "", bool(row[3]), row[4], row[5], row[6])
+        for row in connection.execute(f"PRAGMA table_xinfo({quoted})")
+    )
+    foreign_keys = tuple(
+        ForeignKey(row[0], row[3], row[2], row[4], row[5], row[6])
+        for row in connection.execute(f"PRAGMA foreign_key_list({quoted})")
+    )
+    indexes = []
+    for row in connection.execute(f"PRAGMA index_list({quoted})").fetchall():
+        index_columns = tuple(
+            info[2] for info in connection.execute(f"PRAGMA index_info({quote(row[1])})")
+        )
+        indexes.append(Index(row[1], bool(row[2]), row[3], bool(row[4]), index_columns))
+    return Table(real, columns, foreign_keys, tuple(indexes), view=kind == "view")
+
+
+_DEFERRED = re.compile(r"\bDEFERRABLE\s+INITIALLY\s+DEFERRED\b", re.IGNORECASE)
+
+
+def deferred_tables(connection: sqlite3.Connection) -> tuple[str, ...]:
+    """Tables with a foreign key checked only at commit (``DEFERRABLE INITIALLY DEFERRED``)."""
+    rows = connection.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'table'")
+    return tuple(name for name, sql in rows if sql and _DEFERRED.search(sql))
+
+
+def foreign_key_violations(connection: sqlite3.Connection, tables: tuple[str, ...]) -> int:
+    """How many rows of ``tables`` break a foreign key right now."""
+    return sum(
+        len(connection.execute(f"PRAGMA foreign_key_check({quote(table)})").fetchall())
+        for table in tables
+    )
+
+
+def broken_foreign_keys(connection: sqlite3.Connection) -> list[BrokenForeignKey]:
+    """Foreign keys SQLite cannot enforce ("foreign key mismatch" on every write to
+    the child): the parent table is missing, or its columns are not exactly its
+    primary key or a unique index."""
+    broken: list[BrokenForeignKey] = []
+    tables: dict[str, Table] = {}
+    for folded, name in names(connection).items():
+        found = introspect(connection, name)
+        if found is not None:
+            tables[folded] = found
+    for table in tables.values():
+        grouped: dict[int, list[ForeignKey]] = {}
+        for fk in table.foreign_keys:
+            grouped.setdefault(fk.id, []).append(fk)
+        for parts in grouped.values():
+            columns = tuple(fk.column for fk in parts)
+            parent_name = parts[0].table
+            parent = tables.get(parent_name.casefold())
+            if parent is None:
+                reason = f"no such table {parent_name}"
+                broken.append(BrokenForeignKey(table.name, columns, parent_name, (), reason))
+                continue
+            targets = tuple(fk.target for fk in parts)
+            if None in targets:
+                key = parent.primary_key
+                if len(key) != len(columns):
+                    reason = (
+                        f"table {parent.name} has no PRIMARY KEY of {len(columns)} column(s) "
+                        "for REFERENCES without a column list"
+                    )
+                    broken.append(BrokenForeignKey(table.name, columns, parent.name, key, reason))
+                continue
+            wanted = tuple(str(target) for target in targets)
+            missing = [column for column in wanted if parent.column(column) is None]
+            if missing:
+                reason = f"table {parent.name} has no column {', '.join(missing)}"
+            elif not parent.unique(wanted):
+                reason = (
+                    f"table {parent.name} has no PRIMARY KEY or UNIQUE index on "
+                    f"({', '.join(wanted)})"
+                )
+            else:
+                continue
+            broken.append(BrokenForeignKey(table.name, columns, parent.name, wanted, reason))
+    return broken

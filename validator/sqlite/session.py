@@ -1,0 +1,311 @@
+"""The SQLite session: one guarded connection, and everything done through it.
+
+Connections are opened with ``isolation_level=None`` so the ``sqlite3``
+module never begins or commits a transaction behind our back; isolation is
+made of savepoints the session names and tracks itself.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from .. import sqltext
+from ..errors import Location, SchemaError
+from ..model import Operation, Returns, Sql
+from ..session import BrokenForeignKey, CallError, Row, Session, Table, UnknownName
+from . import introspect
+from .classify import error_kind, one_line
+from .guard import Guard, Mode
+
+MAX_RESULT_BYTES = 64 * 1024 * 1024
+"""One call's (or read's) result may hold this much; a bigger one stops the call."""
+
+_ROW_OVERHEAD = 64
+"""Bytes counted per value besides its text or blob, so many small values count too."""
+
+
+class SqliteSession(Session):
+    """A guarded SQLite connection under test. Open one with
+    :func:`validator.sqlite.open_schema` or :func:`validator.sqlite.open_copy`."""
+
+    def __init__(self, connection: sqlite3.Connection, guard: Guard, name: str) -> None:
+        self.connection = connection
+        self.guard = guard
+        self.name = name
+        self.deferred = introspect.deferred_tables(connection)
+        self.current: Location | None = None
+        """Where the user statement running now comes from (for a watchdog)."""
+        self._scopes: list[str] = []
+        """The savepoints of the open isolated scopes, outermost first."""
+        self._open = 0
+        """How many of them still exist (the database may roll them all back)."""
+        self._tables: dict[str, Table | None] = {}
+        self._schema_version = -1
+        self._broken: list[BrokenForeignKey] | None = None
+        self.owns_temp_directory = False
+        """Whether this session pointed SQLite's (process-wide) temporary folder
+        at its private folder, which must be undone before that folder goes."""
+
+    # -- isolation --------------------------------------------------------
+
+    def _sync(self) -> None:
+        if not self.connection.in_transaction:
+            self._open = 0  # the database ended the transaction: every savepoint is gone
+
+    @contextmanager
+    def isolated(self) -> Iterator[None]:
+        self._sync()
+        self._reopen()
+        name = f"validator_{len(self._scopes)}"
+        self.connection.execute(f"SAVEPOINT {name}")
+        self._scopes.append(name)
+        self._open += 1
+        try:
+            yield
+        finally:
+            self._sync()
+            depth = len(self._scopes)
+            if self._open == depth:
+                self.connection.execute(f"ROLLBACK TO {name}")
+                self.connection.execute(f"RELEASE {name}")
+                self._open -= 1
+            self._scopes.pop()
+
+    def _reopen(self) -> None:
+        """Open again the savepoints the database rolled back, so that what the
+        next call does is still undone when its scope ends."""
+        while self._open < len(self._scopes):
+            self.connection.execute(f"SAVEPOINT {self._scopes[self._open]}")
+            self._open += 1
+
+    @property
+    def intact(self) -> bool:
+        self._sync()
+        return self._open == len(self._scopes)
+
+    # -- calls ------------------------------------------------------------
+
+    def call(self, operation: Operation, values: Mapping[str, Any]) -> Any:
+        self._sync()
+        self._reopen()
+        connection = self.connection
+        deferred = self.deferred
+        statements = operation.statements
+        if not deferred and len(statements) <= 1:
+            # A lone statement is atomic by itself, and the query after it only reads:
+            # no savepoint needed (the check's own scope still undoes it all).
+            for statement in statements:
+                self._user(statement, values, "operation")
+            return self._returns(operation.returns, values) if operation.returns else None
+        connection.execute("SAVEPOINT validator_call")
+        try:
+            before = self._violations() if deferred else 0
+            for statement in statements:
+                self._user(statement, values, "operation")
+            result = self._returns(operation.returns, values) if operation.returns else None
+            # The call is the data layer's transaction: a deferred foreign key must
+            # hold when it ends, even though the check's own scope is still open.
+            if deferred and self._violations() > before:
+                message = "FOREIGN KEY constraint failed (deferred, checked when the call ends)"
+                raise CallError(message, operation.location, "foreign_key")
+            # Releasing the outermost savepoint commits, which is when SQLite checks
+            # deferred foreign keys: a refusal there belongs to this call too.
+            self._release(operation.location)
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK TO validator_call")
+                connection.execute("RELEASE validator_call")
+            raise
+        return result
+
+    def _violations(self) -> int:
+        with self.guard.user("engine"):
+            return introspect.foreign_key_violations(self.connection, self.deferred)
+
+    def _user(
+        self, statement: Sql, values: Mapping[str, Any], mode: Mode
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """The column names and all rows of ``statement`` (stepped to the end, so
+        a RETURNING clause takes effect), run as SQL of kind ``mode``."""
+        guard = self.guard
+        self.current = statement.location
+        try:
+            with guard.user(mode):
+                cursor = self.connection.execute(statement.text, values)
+                names = [column[0] for column in cursor.description or ()]
+                return names, _fetch(cursor)
+        except sqlite3.Error as exc:
+            blocked = guard.blocked(exc)
+            kind = None if blocked else error_kind(exc)
+            raise CallError(guard.explain(exc), statement.location, kind, blocked=blocked) from None
+        except sqlite3.Warning as exc:
+            raise CallError(one_line(exc), statement.location, None) from None
+        except _TooBig as exc:
+            raise CallError(str(exc), statement.location, None, blocked=True) from None
+
+    def _release(self, where: Location) -> None:
+        try:
+            self.connection.execute("RELEASE validator_call")
+        except sqlite3.Error as exc:
+            raise CallError(one_line(exc), where, error_kind(exc)) from None
+
+    def _returns(self, returns: Returns, values: Mapping[str, Any]) -> Any:
+        names, rows = self._user(returns.query, values, "operation")
+        if returns.kind == "many":
+            return [_row(names, row) for row in rows]
+        if len(rows) > 1:
+            raise CallError(
+                "'returns: one' query gave more than one row", returns.query.location, None
+            )
+        if not rows:
+            return None
+        row = _row(names, rows[0])
+        for name, nested in returns.nest:
+            row[name] = self._returns(nested, values)
+        return row
+
+    # -- the engine's own questions -----------------------------------------
+
+    def _fresh(self) -> None:
+        """Forget what introspection knew if the schema has changed since."""
+        version = self.connection.execute("PRAGMA schema_version").fetchone()[0]
+        if version != self._schema_version:
+            self._tables.clear()
+            self._broken = None
+            self._schema_version = version
+
+    def table(self, name: str) -> Table | None:
+        self._fresh()
+        folded = name.casefold()
+        if folded not in self._tables:
+            self._tables[folded] = introspect.introspect(self.connection, name)
+        return self._tables[folded]
+
+    def read(
+        self, table: str, key: str, value: Any, columns: Sequence[str], where: Location
+    ) -> list[Row]:
+        found = self.table(table)
+        if found is None:
+            raise UnknownName(f"no such table {table}")
+        real = []
+        for name in (key, *columns):
+            column = found.column(name)
+            if column is None:
+                raise UnknownName(f"no such column {name} in table {found.name}")
+            real.append(column.name)
+        sql = "SELECT {} FROM {} WHERE {} = ?".format(
+            ", ".join(introspect.quote(c) for c in real[1:]),
+            introspect.quote(found.name),
+            introspect.quote(real[0]),
+        )
+        guard = self.guard
+        try:
+            with guard.user("engine"):
+                cursor = self.connection.execute(sql, (value,))
+                rows = _fetch(cursor)
+        except sqlite3.Error as exc:
+            raise CallError(guard.explain(exc), where, None, blocked=guard.blocked(exc)) from None
+        except _TooBig as exc:
+            raise CallError(str(exc), where, None, blocked=True) from None
+        return [dict(zip(columns, row, strict=True)) for row in rows]
+
+    def broken_foreign_keys(self) -> list[BrokenForeignKey]:
+        self._fresh()
+        if self._broken is None:
+            self._broken = introspect.broken_foreign_keys(self.connection)
+        return self._broken
+
+    def dump(self) -> str:
+        return "\n".join(self.connection.iterdump()) + "\n"
+
+    def close(self) -> None:
+        if self.owns_temp_directory:
+            self.connection.execute("PRAGMA temp_store_directory = ''")
+        self.connection.close()
+
+    def interrupt(self) -> None:
+        self.guard.stop()
+
+    def overdue(self, grace: float) -> bool:
+        return self.guard.overdue(grace)
+
+    def apply(self, text: str, name: str) -> None:
+        """Run the SQL script ``text`` (a schema or a migration, read from ``name``)
+        statement by statement under the guard's schema rules; an error is a
+        :class:`~validator.errors.SchemaError` at ``name:LINE:COL``. What the
+        engine needs afterwards (foreign keys on, a journal that can roll back,
+        the size caps) is restored whatever the script said."""
+        connection = self.connection
+        guard = self.guard
+        for statement in sqltext.split(text):
+            where = Location(name, statement.line + 1, 1)
+            self.current = where
+            try:
+                with guard.user("schema"):
+                    connection.execute(statement.sql).fetchall()
+            except sqlite3.Error as exc:
+                raise SchemaError.at(where, guard.explain(exc)) from None
+            except sqlite3.Warning as exc:  # e.g. two statements where one was expected
+                raise SchemaError.at(where, one_line(exc)) from None
+        self.current = None
+        if connection.in_transaction:  # a script that opened a transaction and left it open
+            try:
+                connection.execute("COMMIT")
+            except sqlite3.Error as exc:
+                connection.execute("ROLLBACK")
+                message = (
+                    f"the script left a transaction open, and it cannot commit: {one_line(exc)}"
+                )
+                raise SchemaError.at(Location(name), message) from None
+        self.restore(Location(name))
+        self.deferred = introspect.deferred_tables(connection)
+
+    def restore(self, where: Location) -> None:
+        """Foreign keys on, a journal that can roll back, the size caps: what user
+        SQL may have changed and the engine needs back."""
+        connection = self.connection
+        connection.execute("PRAGMA foreign_keys = ON")
+        if connection.execute("PRAGMA foreign_keys").fetchone()[0] != 1:  # pragma: no cover
+            raise SchemaError.at(where, "foreign keys cannot be switched on")
+        memory = connection.execute("PRAGMA database_list").fetchone()[2] == ""
+        mode = str(connection.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+        if mode in ("off", "wal") or (memory and mode != "memory"):
+            # OFF would make every rollback a no-op, so checks could see each other's rows.
+            connection.execute("PRAGMA journal_mode = MEMORY")
+        self.guard.cap_growth()
+
+
+class _TooBig(Exception):
+    """A result over :data:`MAX_RESULT_BYTES`."""
+
+
+def _fetch(cursor: sqlite3.Cursor) -> list[tuple[Any, ...]]:
+    """Every row of ``cursor``, stopping once they would hold too much memory."""
+    rows: list[tuple[Any, ...]] = []
+    size = 0
+    while True:
+        batch = cursor.fetchmany(256)
+        if not batch:
+            return rows
+        for row in batch:
+            for value in row:
+                size += _ROW_OVERHEAD + (len(value) if isinstance(value, str | bytes) else 0)
+        if size > MAX_RESULT_BYTES:
+            limit = MAX_RESULT_BYTES // (1024 * 1024)
+            raise _TooBig(f"stopped by a size limit: the result holds more than {limit} MiB")
+        rows.extend(batch)
+
+
+def _row(names: list[str], values: tuple[Any, ...]) -> Row:
+    row = dict(zip(names, values, strict=True))
+    if bytes in map(type, values):  # rare: JSON Schema sees JSON types only
+        row = {name: _plain(value) for name, value in row.items()}
+    return row
+
+
+def _plain(value: Any) -> Any:
+    # A BLOB is shown as hex text.
+    return value.hex() if isinstance(value, bytes) else value
