@@ -249,6 +249,11 @@ operations:
       one: |
         WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)
         SELECT count(*) AS n FROM c
+  search:
+    description: One call of instr that takes many minutes, inside which SQLite
+      runs no progress handler and cannot be interrupted.
+    returns:
+      one: SELECT instr(printf('%.*c', 8000000, 'a'), printf('%.*c', 4000000, 'a') || 'b') AS n
 criteria:
 """
 FINITE_CRITERION = (
@@ -268,7 +273,7 @@ ENDLESS_CRITERION = """\
   - id: endless
     title: Counting never ends
     steps:
-      - call: forever
+      - call: CALL
         expect: {type: object}
 """
 
@@ -279,7 +284,7 @@ class SlowRun:
     query that never ends (under an hour's step timeout), so the run is certainly
     still going whenever a signal is sent, however fast the machine is."""
 
-    def __init__(self, root: Path, *, endless: bool) -> None:
+    def __init__(self, root: Path, *, endless: bool, call: str = "forever") -> None:
         root.mkdir(exist_ok=True)
         self.tmpdir = root / "tmp"
         self.reports = root / "reports"
@@ -290,7 +295,7 @@ class SlowRun:
             folder.mkdir()
         (root / "schema.sql").write_text(SLOW_SCHEMA, "utf-8")
         self.spec = root / "slow.yaml"
-        criterion = ENDLESS_CRITERION if endless else FINITE_CRITERION
+        criterion = ENDLESS_CRITERION.replace("CALL", call) if endless else FINITE_CRITERION
         self.spec.write_text(SLOW_SPEC_HEAD + criterion, "utf-8")
         connection = sqlite3.connect(self.database)
         connection.executescript(SLOW_SCHEMA + "INSERT INTO items (name) VALUES ('one');\n")
@@ -316,20 +321,23 @@ def test_slow_run_completes_with_a_complete_report(tmp_path: Path) -> None:
     assert list(slow_run.tmpdir.iterdir()) == []
 
 
+@pytest.mark.parametrize("call", ["forever", "search"], ids=["endless-query", "one-long-call"])
 @pytest.mark.parametrize(
     ("signum", "status", "word"),
     [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")],
     ids=["SIGTERM", "SIGINT"],
 )
 def test_signal_mid_run_exits_cleanly(
-    tmp_path: Path, signum: signal.Signals, status: int, word: str
+    tmp_path: Path, signum: signal.Signals, status: int, word: str, call: str
 ) -> None:
     """The signal lands once the run has made its work folder (the event waited
     for), a random moment later: while the copy is made or during the endless
-    query. The run cannot end on its own, so no wait here races with it."""
-    rng = random.Random(f"{SEED}-{signum.name}")
+    query, or inside one call of an SQL function that takes many minutes (the run
+    must still stop, long before that call could end). The run cannot end on its
+    own, so no wait here races with it."""
+    rng = random.Random(f"{SEED}-{signum.name}-{call}")
     for attempt in range(3):
-        slow_run = SlowRun(tmp_path / str(attempt), endless=True)
+        slow_run = SlowRun(tmp_path / str(attempt), endless=True, call=call)
         database = _fingerprint(slow_run.database.parent)
         delay = rng.uniform(0.0, 0.3)
         replay = f"seed {SEED}, attempt {attempt}, {signum.name} {delay:.3f}s after the work folder"

@@ -226,6 +226,44 @@ class Spec:
     source: SourceMap
 
 
+_ROW_KEYWORDS = frozenset(
+    {
+        "properties", "required", "additionalProperties", "patternProperties", "propertyNames",
+        "minProperties", "maxProperties", "dependentRequired", "dependentSchemas",
+        "unevaluatedProperties",
+    }
+)  # fmt: skip
+_SUBSCHEMA = frozenset({"additionalProperties", "items", "contains"})
+_SUBSCHEMA_LISTS = frozenset({"prefixItems", "allOf", "anyOf", "oneOf"})
+_SUBSCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs"})
+
+
+def rows_required(schema: Any) -> Any:
+    """``schema`` where every part that describes a row (``properties``,
+    ``required``, ...) without a ``type`` also says ``type: object``.
+
+    In JSON Schema such keywords ignore anything that is not an object, so
+    ``{required: [id]}`` would accept ``null``: a ``one:`` query that found no
+    row would pass. A part that allows null says so (``type: [object, "null"]``).
+    ``not``, ``if``/``then``/``else`` are left as written: there the implied
+    type would turn the meaning around.
+    """
+    if not isinstance(schema, dict):
+        return schema
+    result = {}
+    for keyword, value in schema.items():
+        if keyword in _SUBSCHEMA:
+            value = rows_required(value)
+        elif keyword in _SUBSCHEMA_LISTS and isinstance(value, list):
+            value = [rows_required(item) for item in value]
+        elif keyword in _SUBSCHEMA_MAPS and isinstance(value, dict):
+            value = {key: rows_required(item) for key, item in value.items()}
+        result[keyword] = value
+    if "type" not in result and "$ref" not in result and _ROW_KEYWORDS.intersection(result):
+        result["type"] = "object"
+    return result
+
+
 def build(document: Document, path: Path) -> Spec:
     """Turn format-valid ``document`` (read from ``path``) into a :class:`Spec`."""
     return _Builder(document.source).spec(document.data, path)
@@ -398,7 +436,9 @@ class _Builder:
         )
 
     def expectation(self, path: Path_, name: str, schema: Any) -> Expectation:
-        return Expectation(name=name, schema=schema, location=self.source.at(path), path=path)
+        return Expectation(
+            name=name, schema=rows_required(schema), location=self.source.at(path), path=path
+        )
 
     def criterion(self, index: int, data: dict[str, Any]) -> Criterion:
         path: Path_ = ("criteria", index)

@@ -25,10 +25,19 @@ __all__ = ["SqliteSession", "open_copy", "open_schema"]
 
 
 def connect(target: str = ":memory:") -> sqlite3.Connection:
-    """A connection with foreign keys enforced and no implicit transactions."""
+    """A connection with foreign keys enforced and no implicit transactions.
+
+    TEXT that is not valid UTF-8 (SQLite stores what it is given) is read with
+    U+FFFD for the bytes that cannot be decoded, instead of stopping the read.
+    """
     connection = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+    connection.text_factory = _text
     _foreign_keys_on(connection, Location(target))
     return connection
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
 
 
 def _foreign_keys_on(connection: sqlite3.Connection, where: Location) -> None:

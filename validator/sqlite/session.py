@@ -240,9 +240,11 @@ class SqliteSession(Session):
         the size caps) is restored whatever the script said."""
         connection = self.connection
         guard = self.guard
+        opened = Location(name)
         for statement in sqltext.split(text):
             where = Location(name, statement.line + 1, 1)
             self.current = where
+            was_open = connection.in_transaction
             try:
                 with guard.user("schema"):
                     connection.execute(statement.sql).fetchall()
@@ -250,16 +252,17 @@ class SqliteSession(Session):
                 raise SchemaError.at(where, guard.explain(exc)) from None
             except sqlite3.Warning as exc:  # e.g. two statements where one was expected
                 raise SchemaError.at(where, one_line(exc)) from None
+            if connection.in_transaction and not was_open:
+                opened = where
         self.current = None
         if connection.in_transaction:  # a script that opened a transaction and left it open
             try:
                 connection.execute("COMMIT")
             except sqlite3.Error as exc:
                 connection.execute("ROLLBACK")
-                message = (
-                    f"the script left a transaction open, and it cannot commit: {one_line(exc)}"
-                )
-                raise SchemaError.at(Location(name), message) from None
+                reason = one_line(exc)
+                message = f"the transaction begun here is never committed, and cannot be: {reason}"
+                raise SchemaError.at(opened, message) from None
         self.restore(Location(name))
         self.deferred = introspect.deferred_tables(connection)
 
@@ -283,20 +286,17 @@ class _TooBig(Exception):
 
 
 def _fetch(cursor: sqlite3.Cursor) -> list[tuple[Any, ...]]:
-    """Every row of ``cursor``, stopping once they would hold too much memory."""
+    """Every row of ``cursor``, stopping as soon as they would hold too much memory."""
     rows: list[tuple[Any, ...]] = []
     size = 0
-    while True:
-        batch = cursor.fetchmany(256)
-        if not batch:
-            return rows
-        for row in batch:
-            for value in row:
-                size += _ROW_OVERHEAD + (len(value) if isinstance(value, str | bytes) else 0)
+    for row in cursor:
+        for value in row:
+            size += _ROW_OVERHEAD + (len(value) if isinstance(value, str | bytes) else 0)
         if size > MAX_RESULT_BYTES:
             limit = MAX_RESULT_BYTES // (1024 * 1024)
             raise _TooBig(f"stopped by a size limit: the result holds more than {limit} MiB")
-        rows.extend(batch)
+        rows.append(row)
+    return rows
 
 
 def _row(names: list[str], values: tuple[Any, ...]) -> Row:
