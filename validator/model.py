@@ -210,6 +210,22 @@ class Criterion:
         return self.key if isinstance(self.key, int) else None
 
 
+Severity = Literal["error", "warn"]
+
+
+@dataclass(frozen=True)
+class Invariant:
+    """A rule over the data: ``query`` returns the rows that break it (none: it holds)."""
+
+    key: str
+    title: str
+    description: str
+    query: Sql
+    severity: Severity
+    location: Location
+    path: Path_
+
+
 @dataclass(frozen=True)
 class Spec:
     file: str
@@ -224,6 +240,7 @@ class Spec:
     machines: tuple[StateMachine, ...]
     criteria: tuple[Criterion, ...]
     source: SourceMap
+    invariants: tuple[Invariant, ...] = ()
 
 
 _ROW_KEYWORDS = frozenset(
@@ -302,6 +319,21 @@ class _Builder:
                 self.criterion(i, item) for i, item in enumerate(data.get("criteria", []))
             ),
             source=self.source,
+            invariants=tuple(
+                self.invariant(i, item) for i, item in enumerate(data.get("invariants", []))
+            ),
+        )
+
+    def invariant(self, index: int, data: dict[str, Any]) -> Invariant:
+        path: Path_ = ("invariants", index)
+        return Invariant(
+            key=str(data["id"]),
+            title=data["title"],
+            description=data.get("description", ""),
+            query=Sql(data["sql"].strip(), self.source.text_line((*path, "sql"), 0)),
+            severity=data.get("severity", "error"),
+            location=self.at(*path, "id"),
+            path=path,
         )
 
     def table(self, name: str, data: dict[str, Any]) -> TableRule:

@@ -4,16 +4,37 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from .errors import Location
 
-Section = Literal["tables", "state_machines", "criteria"]
-Outcome = Literal["pass", "fail", "error"]
+Section = Literal["tables", "state_machines", "criteria", "invariants"]
+Outcome = Literal["pass", "fail", "error", "warn"]
+"""``warn``: only rules of severity ``warn`` were broken; shown, but the gate passes."""
 Probe = Literal["initial", "allowed", "refused", "outside"]
 """What a state machine check tries: the start state, a listed transition, an
 unlisted one (``reject_others``), or a value outside the states."""
-SECTIONS: tuple[Section, ...] = ("tables", "state_machines", "criteria")
+SECTIONS: tuple[Section, ...] = ("tables", "state_machines", "criteria", "invariants")
+
+SAMPLE_ROWS = 20
+"""How many offending rows a finding carries (the count says how many there are)."""
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Rows that break a rule: how many there are, and the first few of them."""
+
+    count: int
+    columns: tuple[str, ...]
+    sample: tuple[tuple[Any, ...], ...]
+
+    def records(self) -> list[dict[str, Any]]:
+        """The sample as mappings of column -> value."""
+        return [dict(zip(self.columns, row, strict=True)) for row in self.sample]
+
+    def __str__(self) -> str:
+        noun = "row" if self.count == 1 else "rows"
+        return f"{self.count} {noun}"
 
 
 @dataclass(frozen=True)
@@ -22,7 +43,9 @@ class Finding:
 
     A ``blocking`` finding says the check could not run (a fixture that could
     not be built, a statement stopped by the guard, a state that could not be
-    reached): the check is then an ``error``, not a ``fail``.
+    reached): the check is then an ``error``, not a ``fail``. A ``warning``
+    comes from a rule of severity ``warn``. ``rows`` are the rows that break a
+    rule over the data, when the finding is about rows.
     """
 
     location: Location
@@ -30,6 +53,8 @@ class Finding:
     found: str
     step: str = ""
     blocking: bool = False
+    warning: bool = False
+    rows: Rows | None = None
 
     def __str__(self) -> str:
         where = f"{self.step}: " if self.step else ""
@@ -56,8 +81,10 @@ class Planned:
         the check could not run, else ``fail`` when there are findings, else ``pass``."""
         if any(finding.blocking for finding in findings):
             outcome: Outcome = "error"
+        elif any(not finding.warning for finding in findings):
+            outcome = "fail"
         else:
-            outcome = "fail" if findings else "pass"
+            outcome = "warn" if findings else "pass"
         return CheckResult(
             section=self.section,
             id=self.id,
@@ -111,10 +138,11 @@ class Summary:
     passed: int
     failed: int
     errors: int
+    warnings: int = 0
 
     @property
     def total(self) -> int:
-        return self.passed + self.failed + self.errors
+        return self.passed + self.failed + self.errors + self.warnings
 
 
 @dataclass(frozen=True)
@@ -141,14 +169,14 @@ class Report:
 
     @property
     def summary(self) -> Summary:
-        count = {"pass": 0, "fail": 0, "error": 0}
+        count = {"pass": 0, "fail": 0, "error": 0, "warn": 0}
         for check in self.checks:
             count[check.outcome] += 1
-        return Summary(count["pass"], count["fail"], count["error"])
+        return Summary(count["pass"], count["fail"], count["error"], count["warn"])
 
     @property
     def verdict(self) -> Literal["PASS", "FAIL"]:
-        """PASS only when every check ran and held (and there was one)."""
+        """PASS only when every check ran and held, warnings aside (and there was one)."""
         summary = self.summary
         ok = summary.total > 0 and summary.failed == 0 and summary.errors == 0
         return "PASS" if ok else "FAIL"

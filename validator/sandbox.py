@@ -6,11 +6,11 @@ ends, so the order of checks never changes a verdict and one check can run alone
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
-from .model import Call, Spec
+from .model import Call, Operation, Spec
 from .operations import arguments
 from .results import Finding
 from .semantics import fixture_closure
@@ -34,6 +34,10 @@ class Sandbox:
     ``ON CONFLICT ROLLBACK``); everything since the scope began is then undone,
     and the session opens it again for the next call, so nothing ever outlives
     the check.
+
+    After every call that succeeded, the spec's invariants that read a table the
+    call could have written are checked again; what they find waits in
+    :meth:`broken` for the check to report.
     """
 
     def __init__(self, spec: Spec, session: Session, clock: Clock) -> None:
@@ -41,6 +45,7 @@ class Sandbox:
         self.session = session
         self.scope = Scope(clock)
         self._isolation = session.isolated()
+        self._broken: list[Finding] = []
 
     @property
     def intact(self) -> bool:
@@ -64,7 +69,7 @@ class Sandbox:
         for name in fixture_closure(self.spec, names):
             fixture = self.spec.fixtures[name]
             try:
-                self.scope.bindings[name] = self.call(fixture.call)
+                self.scope.bindings[name] = self.call(fixture.call, step=f"fixture {name}")
             except (CallError, TemplateError) as exc:
                 where = exc.location if isinstance(exc, CallError) else fixture.call.location
                 raise SetupError(
@@ -73,11 +78,47 @@ class Sandbox:
                     )
                 ) from None
 
-    def call(self, call: Call, **extra: Any) -> Any:
-        """Run ``call`` with ``extra`` bound on top of the scope for this call only."""
+    def call(self, call: Call, extra: Mapping[str, Any] | None = None, step: str = "") -> Any:
+        """Run ``call`` with ``extra`` bound on top of the scope for this call only;
+        ``step`` names the call in what the invariants find after it."""
         scope = self.scope.with_bindings(extra) if extra else self.scope
         operation = self.spec.operations[call.operation]
-        return self.session.call(operation, arguments(operation, call, scope))
+        result = self.session.call(operation, arguments(operation, call, scope))
+        if self.spec.invariants:
+            self._recheck(operation, call, step)
+        return result
+
+    def broken(self) -> list[Finding]:
+        """What the invariants found after the calls since the last time asked."""
+        found = self._broken
+        self._broken = []
+        return found
+
+    def _recheck(self, operation: Operation, call: Call, step: str) -> None:
+        session = self.session
+        writes: set[str] = set()
+        for statement in operation.statements:
+            writes |= session.footprint(statement.text).writes
+        if not writes:
+            return
+        for invariant in self.spec.invariants:
+            if not session.footprint(invariant.query.text).reads & writes:
+                continue
+            try:
+                rows = session.violations(invariant.query)
+            except CallError:
+                continue  # the invariant's own check says why it cannot run
+            if rows.count:
+                self._broken.append(
+                    Finding(
+                        call.location,
+                        f"invariant {invariant.key} ({invariant.title}) to hold after the call",
+                        f"{rows} breaking it",
+                        step,
+                        warning=invariant.severity == "warn",
+                        rows=rows,
+                    )
+                )
 
 
 def _kind(error: Exception) -> str:

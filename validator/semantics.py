@@ -65,10 +65,10 @@ class _Checker:
 
     def run(self) -> Iterator[Problem]:
         spec = self.spec
-        if not (spec.tables or spec.machines or spec.criteria):
+        if not (spec.tables or spec.machines or spec.criteria or spec.invariants):
             yield Problem(
                 self.source.at(()),
-                "the spec declares no checks: add tables, state_machines or criteria",
+                "the spec declares no checks: add tables, state_machines, criteria or invariants",
             )
         for operation in spec.operations.values():
             yield from self.operation(operation)
@@ -76,6 +76,7 @@ class _Checker:
         for machine in spec.machines:
             yield from self.machine(machine)
         yield from self.criteria()
+        yield from self.invariants()
 
     # -- operations -------------------------------------------------------
 
@@ -237,6 +238,31 @@ class _Checker:
         yield from self.call(machine.create, bound)
         yield from self.call(machine.move, bound | set(MACHINE_NAMES))
 
+    # -- invariants -------------------------------------------------------
+
+    def invariants(self) -> Iterator[Problem]:
+        seen: dict[str, Location] = {}
+        for invariant in self.spec.invariants:
+            if invariant.key in seen:
+                yield Problem(
+                    invariant.location,
+                    f"invariant id {invariant.key!r} is already used at line "
+                    f"{seen[invariant.key].line}",
+                )
+            seen.setdefault(invariant.key, invariant.location)
+            query = invariant.query
+            count = len(sqltext.split(query.text))
+            if count != 1:
+                yield Problem(
+                    query.location, f"an invariant is one query, found {count} statements"
+                )
+                continue
+            refused = guard.static_refusal(query.text, "query") or _writes(query.text)
+            if refused is not None:
+                yield Problem(query.location, f"refused: {refused}")
+            if sqltext.has_positional(query.text) or sqltext.parameters(query.text):
+                yield Problem(query.location, "an invariant takes no parameters")
+
     # -- criteria ---------------------------------------------------------
 
     def criteria(self) -> Iterator[Problem]:
@@ -347,6 +373,25 @@ def _pointer_resolves(document: Any, pointer: str) -> bool:
     except LookupError:
         return False
     return True
+
+
+_WRITING = frozenset(
+    {
+        "insert", "update", "delete", "create", "drop", "alter", "vacuum", "reindex",
+        "analyze", "attach", "detach", "pragma", "begin", "commit", "rollback", "savepoint",
+        "release",
+    }
+)  # fmt: skip
+
+
+def _writes(sql: str) -> str | None:
+    """Why a query that must only read (``WITH ... DELETE``, say) would write."""
+    words = [(kind, text.lower()) for kind, text in sqltext.tokens(sql)]
+    for index, (kind, word) in enumerate(words):
+        after = words[index + 1][1] if index + 1 < len(words) else ""
+        if kind == "word" and (word in _WRITING or (word == "replace" and after != "(")):
+            return f"a query may only read, and this one has {word.upper()}"
+    return None
 
 
 def _names(names: Iterable[str]) -> str:

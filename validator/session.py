@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .errors import Location
+from .results import Rows
 
 DEFAULT_STEP_TIMEOUT = 5.0
 """Seconds one statement may run (``--step-timeout``), user SQL and the engine's own."""
@@ -43,6 +44,15 @@ class CallError(Exception):
         self.location = location
         self.kind = kind
         self.blocked = blocked
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """The tables a statement reads and writes (triggers and foreign-key actions
+    included), casefolded."""
+
+    reads: frozenset[str]
+    writes: frozenset[str]
 
 
 class UnknownName(Exception):
@@ -184,6 +194,16 @@ class Session(ABC):
         """The rows of ``table`` whose ``key`` is ``value``, with ``columns`` only.
         Every name must exist (else :class:`UnknownName`); the read is bounded
         like a user statement (else :class:`CallError`, blocked)."""
+
+    @abstractmethod
+    def footprint(self, sql: str) -> Footprint:
+        """What ``sql`` would read and write, found without running it."""
+
+    @abstractmethod
+    def violations(self, query: Any) -> Rows:
+        """Run the read-only ``query`` (a :class:`validator.model.Sql`) and return
+        the rows it finds: how many, and the first of them. Raises
+        :class:`CallError` when it cannot run or tries to write."""
 
     @abstractmethod
     def broken_foreign_keys(self) -> list[BrokenForeignKey]:

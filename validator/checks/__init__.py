@@ -6,9 +6,9 @@ and one entry here.
 
 from __future__ import annotations
 
-from . import criteria, machines, tables
+from . import criteria, invariants, machines, tables
 from .base import Context, Kind
 
-KINDS: tuple[Kind, ...] = (tables, machines, criteria)
+KINDS: tuple[Kind, ...] = (tables, machines, criteria, invariants)
 
 __all__ = ["KINDS", "Context", "Kind"]

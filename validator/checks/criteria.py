@@ -63,10 +63,11 @@ def _run(sandbox: Sandbox, criterion: Criterion) -> list[Finding]:
     try:
         sandbox.setup(criterion.given)
     except SetupError as exc:
-        return [exc.finding]
-    findings: list[Finding] = []
+        return [*sandbox.broken(), exc.finding]
+    findings: list[Finding] = sandbox.broken()
     for step in criterion.steps:
         step_findings, go_on = _step(sandbox, criterion, step)
+        findings.extend(sandbox.broken())
         findings.extend(step_findings)
         if not go_on:
             break
@@ -82,7 +83,7 @@ def _step(sandbox: Sandbox, criterion: Criterion, step: Step) -> tuple[list[Find
     """Run one step: its findings, and whether the criterion can go on."""
     label = _label(step)
     try:
-        result = sandbox.call(step.call)
+        result = sandbox.call(step.call, step=label)
     except CallError as exc:
         if exc.blocked:  # stopped by the guard: the check could not run
             found = f"{exc} (SQL at {exc.location})"

@@ -183,10 +183,13 @@ class _MachineChecker:
                     for planned in pending:
                         yield planned.id, [failed.finding]
                     return
+                # What the invariants found on the way belongs to the initial check
+                # (the create call) or to the transitions' own checks.
+                on_the_way = sandbox.broken()
                 while pending:
                     planned = pending.pop(0)
                     if _probe(planned).source is None:
-                        yield planned.id, []
+                        yield planned.id, on_the_way
                         continue
                     yield planned.id, self.attempt(sandbox, row, planned)
                     if not sandbox.intact:
@@ -203,7 +206,7 @@ class _MachineChecker:
         self.resolve_names()
         step = "create"
         try:
-            row = sandbox.call(machine.create)
+            row = sandbox.call(machine.create, step=step)
         except (CallError, TemplateError) as exc:
             blocked = not initial or (isinstance(exc, CallError) and exc.blocked)
             where = machine.create.location
@@ -229,7 +232,7 @@ class _MachineChecker:
         for previous, target in pairwise(paths(machine).get(source or machine.initial, [])):
             step = f"reaching {source!r}: {previous} -> {target}"
             try:
-                sandbox.call(machine.move, row=row, to=target)
+                sandbox.call(machine.move, {"row": row, "to": target}, step)
             except (CallError, TemplateError) as exc:
                 where = machine.move.location
                 raise _Failed(
@@ -270,7 +273,7 @@ class _MachineChecker:
         step = f"{probe.source} -> {probe.target}"
         with self.session.isolated():
             try:
-                sandbox.call(machine.move, row=row, to=probe.target)
+                sandbox.call(machine.move, {"row": row, "to": probe.target}, step)
             except CallError as exc:
                 if exc.blocked:
                     return [_error_finding(where, step, "the move to run", exc, True)]
@@ -281,16 +284,17 @@ class _MachineChecker:
                 return []
             except TemplateError as exc:
                 return [_error_finding(where, step, "a resolvable reference", exc, True)]
+            broken = sandbox.broken()  # invariants the move left broken
             try:
                 state = self.read(row, where, step)
             except _Failed as failed:
-                return [failed.finding]
+                return [*broken, failed.finding]
             if not probe.allowed:
                 shown = state.get(machine.column)
                 found = f"it was accepted (state now {shown!r})"
-                return [Finding(where, "the database to refuse the move", found, step)]
+                return [*broken, Finding(where, "the database to refuse the move", found, step)]
             problem = self.verify(state, probe.target, where, step)
-            return [problem] if problem else []
+            return [*broken, problem] if problem else broken
 
     def primary_key(self) -> str | None:
         table = self.session.table(self.machine.table)

@@ -91,6 +91,8 @@ class Guard:
         it is raised again once the statement has stopped."""
         self.deadline = 0.0
         """When the statement running now must stop (``time.monotonic()``)."""
+        self.footprint: list[tuple[int, str]] | None = None
+        """While set, every table read or written by statements being prepared."""
         for limit, value in _LIMITS.items():
             connection.setlimit(limit, value)
         self.base_bytes = _size(connection, "main")
@@ -174,6 +176,8 @@ class Guard:
         self, action: int, arg1: str | None, arg2: str | None, _db: str | None, _trigger: str | None
     ) -> int:
         try:
+            if self.footprint is not None and arg1 and action in _TRACKED:
+                self.footprint.append((action, arg1))
             if self.mode is None or self.mode == "engine":
                 return sqlite3.SQLITE_OK
             reason = refusal(self.mode, action, arg1, arg2)
@@ -209,6 +213,10 @@ def refusal(mode: Mode, action: int, arg1: str | None, arg2: str | None) -> str 
         )
     return None
 
+
+_TRACKED = frozenset(
+    {sqlite3.SQLITE_READ, sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE}
+)
 
 _READ_ACTIONS = frozenset(
     {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}

@@ -15,10 +15,21 @@ from typing import Any
 from .. import sqltext
 from ..errors import Location, SchemaError
 from ..model import Operation, Returns, Sql
-from ..session import BrokenForeignKey, CallError, Row, Session, Table, UnknownName
+from ..results import SAMPLE_ROWS, Rows
+from ..session import (
+    BrokenForeignKey,
+    CallError,
+    Footprint,
+    Row,
+    Session,
+    Table,
+    UnknownName,
+)
 from . import introspect
 from .classify import error_kind, one_line
 from .guard import Guard, Mode
+
+_READ = sqlite3.SQLITE_READ
 
 MAX_RESULT_BYTES = 64 * 1024 * 1024
 """One call's (or read's) result may hold this much; a bigger one stops the call."""
@@ -45,6 +56,7 @@ class SqliteSession(Session):
         self._tables: dict[str, Table | None] = {}
         self._schema_version = -1
         self._broken: list[BrokenForeignKey] | None = None
+        self._footprints: dict[str, Footprint] = {}
         self.owns_temp_directory = False
         """Whether this session pointed SQLite's (process-wide) temporary folder
         at its private folder, which must be undone before that folder goes."""
@@ -174,6 +186,7 @@ class SqliteSession(Session):
         version = self.connection.execute("PRAGMA schema_version").fetchone()[0]
         if version != self._schema_version:
             self._tables.clear()
+            self._footprints.clear()
             self._broken = None
             self._schema_version = version
 
@@ -211,6 +224,47 @@ class SqliteSession(Session):
         except _TooBig as exc:
             raise CallError(str(exc), where, None, blocked=True) from None
         return [dict(zip(columns, row, strict=True)) for row in rows]
+
+    def footprint(self, sql: str) -> Footprint:
+        self._fresh()
+        found = self._footprints.get(sql)
+        if found is None:
+            found = self._footprints[sql] = self._measure(sql)
+        return found
+
+    def _measure(self, sql: str) -> Footprint:
+        """Prepare ``sql`` under ``EXPLAIN`` (nothing runs) and note every table the
+        authorizer is asked about: the statement's, its triggers' and its
+        foreign-key actions'. A statement that does not prepare touches nothing."""
+        guard = self.guard
+        seen: list[tuple[int, str]] = []
+        guard.footprint = seen
+        try:
+            with guard.user("engine"):
+                self.connection.execute(f"EXPLAIN {sql}").fetchall()
+        except sqlite3.Error:
+            return Footprint(frozenset(), frozenset())
+        finally:
+            guard.footprint = None
+        reads = frozenset(table.casefold() for action, table in seen if action == _READ)
+        writes = frozenset(table.casefold() for action, table in seen if action != _READ)
+        return Footprint(reads, writes)
+
+    def violations(self, query: Sql) -> Rows:
+        guard = self.guard
+        self.current = query.location
+        count, columns, sample = 0, tuple[str, ...](), list[tuple[Any, ...]]()
+        try:
+            with guard.user("query"):
+                cursor = self.connection.execute(query.text)
+                columns = tuple(column[0] for column in cursor.description or ())
+                for row in cursor:
+                    if count < SAMPLE_ROWS:
+                        sample.append(row)
+                    count += 1
+        except sqlite3.Error as exc:  # refused (it tried to write), stopped, or broken
+            raise CallError(guard.explain(exc), query.location, None, blocked=True) from None
+        return Rows(count, columns, tuple(sample))
 
     def broken_foreign_keys(self) -> list[BrokenForeignKey]:
         self._fresh()
