@@ -280,7 +280,8 @@ class _Checker:
     def criterion(self, criterion: Criterion) -> Iterator[Problem]:
         yield from self.given(criterion.given, criterion.path)
         bound = set(self.closure(criterion.given))
-        can_fail = bool(criterion.expect)
+        # With invariants, every call is checked against them after it runs.
+        can_fail = bool(criterion.expect) or bool(self.spec.invariants and criterion.steps)
         for step in criterion.steps:
             yield from self.call(step.call, bound)
             if step.raises and step.bind:

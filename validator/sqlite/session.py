@@ -239,9 +239,10 @@ class SqliteSession(Session):
         guard = self.guard
         seen: list[tuple[int, str]] = []
         guard.footprint = seen
+        unbound = dict.fromkeys(sqltext.parameters(sql))  # bound as NULL: nothing runs
         try:
             with guard.user("engine"):
-                self.connection.execute(f"EXPLAIN {sql}").fetchall()
+                self.connection.execute(f"EXPLAIN {sql}", unbound).fetchall()
         except sqlite3.Error:
             return Footprint(frozenset(), frozenset())
         finally:
