@@ -23,13 +23,14 @@ from types import FrameType
 from typing import TextIO
 
 from . import __version__
+from .checks.base import Target as CheckTarget
 from .discover import expand, looks_like_spec
 from .errors import Location, Problem, ValidatorError
 from .model import Spec
-from .outputs import Dumper, Target, parse_target, write_atomic
+from .outputs import Dumper, FailureStore, Target, parse_target, write_atomic
 from .reports import FORMATS, RenderOptions, render
 from .results import Overall, Planned, Report
-from .runner import Select, load_spec, plan, run
+from .runner import DEFAULT_AUDIT_TIMEOUT, Select, load_spec, plan, read_migrations, run
 from .selection import SelectionError, compile_expression
 from .session import DEFAULT_STEP_TIMEOUT
 
@@ -94,6 +95,36 @@ def parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"time limit of one SQL statement of the spec or schema "
         f"(default {DEFAULT_STEP_TIMEOUT:g}); a step over it makes its check an error",
+    )
+    parser.add_argument(
+        "--migrate",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="apply this SQL migration to the database under test first (repeatable, in "
+        "order); a migration that does not apply fails its check",
+    )
+    parser.add_argument(
+        "--audit",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="audit the existing rows against the rules the spec implies "
+        "(default: with --db or --migrate)",
+    )
+    parser.add_argument(
+        "--audit-timeout",
+        type=_seconds,
+        default=DEFAULT_AUDIT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"time limit of one query over the whole database: an invariant or an audit "
+        f"rule (default {DEFAULT_AUDIT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--store-failures",
+        type=Path,
+        metavar="DIR",
+        help="write every row breaking an invariant or audit rule to DIR/SPEC/CHECK.csv",
     )
     parser.add_argument(
         "--junit-testcase-location",
@@ -196,8 +227,13 @@ def _main(options: argparse.Namespace) -> int:
             if not paths:
                 print("validator: no spec files to check", file=sys.stderr)
                 return EXIT_PASS
-        if options.dump is not None and options.dump.exists() and not options.dump.is_dir():
-            raise ValidatorError.at(Location(str(options.dump)), "--dump needs a directory")
+        for option, folder in (
+            ("--dump", options.dump),
+            ("--store-failures", options.store_failures),
+        ):
+            if folder is not None and folder.exists() and not folder.is_dir():
+                raise ValidatorError.at(Location(str(folder)), f"{option} needs a directory")
+        migrations = read_migrations(options.migrate)
     except ValidatorError as exc:
         return _fail(exc.problems)
     state = _Run()
@@ -208,10 +244,16 @@ def _main(options: argparse.Namespace) -> int:
     # them over and over while the checks run.
     gc.freeze()
     if options.list:
-        sys.stdout.write(_listing(specs, select))
+        audit = options.audit
+        if audit is None:
+            audit = options.db is not None or bool(migrations)
+        sys.stdout.write(_listing(specs, select, CheckTarget(audit, migrations)))
         return EXIT_PASS
     for spec in specs:
         dump = Dumper(options.dump, spec.name) if options.dump is not None else None
+        store = None
+        if options.store_failures is not None:
+            store = FailureStore(options.store_failures, spec.name)
         try:
             report = run(
                 spec,
@@ -220,6 +262,10 @@ def _main(options: argparse.Namespace) -> int:
                 select=select,
                 dump=dump,
                 step_timeout=options.step_timeout,
+                migrations=migrations,
+                audit=options.audit,
+                audit_timeout=options.audit_timeout,
+                store=store,
             )
         except ValidatorError as exc:
             state.problems.extend(exc.problems)
@@ -253,10 +299,10 @@ def _load_all(paths: list[Path], state: _Run) -> list[Spec]:
     return specs
 
 
-def _listing(specs: list[Spec], select: Select | None) -> str:
+def _listing(specs: list[Spec], select: Select | None, target: CheckTarget) -> str:
     lines: list[str] = []
     for spec in specs:
-        chosen: list[Planned] = [p for p in plan(spec) if select is None or select(p)]
+        chosen: list[Planned] = [p for p in plan(spec, target) if select is None or select(p)]
         if len(specs) > 1:
             lines.append(f"{spec.file} ({len(chosen)} checks)")
         width = max((len(p.id) for p in chosen), default=0)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import Location, UsageError
 
@@ -85,3 +87,28 @@ class Dumper:
     def __call__(self, check_id: str, sql: str) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         write_atomic(self.directory / f"{_UNSAFE.sub('_', check_id)}.sql", sql)
+
+
+class FailureStore:
+    """Writes every row breaking a rule to ``DIR/SPEC/CHECK.csv`` (``--store-failures``),
+    one row at a time: memory stays bounded however many rows there are."""
+
+    def __init__(self, root: Path, spec_name: str) -> None:
+        self.directory = root / _UNSAFE.sub("_", spec_name)
+
+    def __call__(self, check_id: str, rows: Iterator[tuple[Any, ...]]) -> None:
+        import csv  # only --store-failures needs it
+
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.directory / f"{_UNSAFE.sub('_', check_id)}.csv"
+        with path.open("w", encoding="utf-8", newline="") as stream:
+            writer = csv.writer(stream)
+            for row in rows:
+                writer.writerow(_cell(value) for value in row)
+
+
+def _cell(value: Any) -> Any:
+    """A value as a CSV cell: NULL empty, a BLOB as hex."""
+    if value is None:
+        return ""
+    return value.hex() if isinstance(value, bytes) else value

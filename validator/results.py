@@ -8,13 +8,20 @@ from typing import Any, Literal
 
 from .errors import Location
 
-Section = Literal["tables", "state_machines", "criteria", "invariants"]
+Section = Literal["migrations", "tables", "state_machines", "criteria", "invariants", "audit"]
 Outcome = Literal["pass", "fail", "error", "warn"]
 """``warn``: only rules of severity ``warn`` were broken; shown, but the gate passes."""
 Probe = Literal["initial", "allowed", "refused", "outside"]
 """What a state machine check tries: the start state, a listed transition, an
 unlisted one (``reject_others``), or a value outside the states."""
-SECTIONS: tuple[Section, ...] = ("tables", "state_machines", "criteria", "invariants")
+SECTIONS: tuple[Section, ...] = (
+    "migrations",
+    "tables",
+    "state_machines",
+    "criteria",
+    "invariants",
+    "audit",
+)
 
 SAMPLE_ROWS = 20
 """How many offending rows a finding carries (the count says how many there are)."""

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from . import loader, model, semantics, sqlite, validate
 from .checks import KINDS, Context, Kind
-from .checks.base import Dump
+from .checks import migrations as migrations_kind
+from .checks.base import Dump, Migration, Store, Target
 from .checks.machines import summary
 from .errors import Location, SchemaError, SpecError, UsageError
 from .model import Spec
@@ -40,6 +43,9 @@ Select = Callable[[Planned], bool]
 GRACE = 1.0
 """Seconds past ``--step-timeout`` after which a statement counts as stuck in one
 call of an SQL function (the progress handler stops any other within milliseconds)."""
+
+DEFAULT_AUDIT_TIMEOUT = 600.0
+"""Seconds one query over a whole database may run (an invariant, an audit rule)."""
 
 POLL = 0.1
 """How often the watching thread looks at the worker."""
@@ -74,9 +80,20 @@ def load_spec(path: Path, name: str | None = None) -> Spec:
     return spec
 
 
-def plan(spec: Spec) -> list[Planned]:
-    """Every check the spec declares, in report order, without running any."""
-    return [planned for kind in KINDS for planned in kind.plan(spec)]
+def plan(spec: Spec, target: Target | None = None) -> list[Planned]:
+    """Every check the spec declares (for ``target``: what the run checks), in
+    report order, without running any."""
+    return [planned for kind in KINDS for planned in kind.plan(spec, target or Target())]
+
+
+def read_migrations(paths: Sequence[Path]) -> tuple[Migration, ...]:
+    """The migration scripts at ``paths``, read (and refused, located) before any work."""
+    found = []
+    for path in paths:
+        shown = display_path(path)
+        text = loader.read_text(path, shown, UsageError, limit=MAX_SCHEMA_BYTES, what="an SQL file")
+        found.append(Migration(path.name, shown, text))
+    return tuple(found)
 
 
 Unit = tuple[Kind, list[Planned]]
@@ -91,23 +108,34 @@ def run(
     select: Select | None = None,
     dump: Dump | None = None,
     step_timeout: float = DEFAULT_STEP_TIMEOUT,
+    migrations: Sequence[Migration] = (),
+    audit: bool | None = None,
+    audit_timeout: float = DEFAULT_AUDIT_TIMEOUT,
+    store: Store | None = None,
 ) -> Report:
     """Run the checks of ``spec`` and report them.
 
     The checks run against ``schema`` applied to a fresh database (default:
     the spec's own schema), or against a private copy of the existing
-    database ``database_path``. ``select`` keeps only some checks;
-    ``step_timeout`` bounds each statement, in seconds.
+    database ``database_path``, once ``migrations`` are applied to it in
+    order. ``select`` keeps only some checks; ``step_timeout`` bounds each
+    statement, in seconds, and ``audit_timeout`` each query over a whole
+    database. ``audit`` (by default: with a database or migrations) adds the
+    audit of existing rows; ``store`` receives every row a rule finds.
     """
+    if audit is None:
+        audit = database_path is not None or bool(migrations)
+    target = Target(audit=audit, migrations=tuple(migrations))
     order: list[str] = []
     units: list[Unit] = []
     for kind in KINDS:
-        chosen = [p for p in kind.plan(spec) if select is None or select(p)]
+        chosen = [p for p in kind.plan(spec, target) if select is None or select(p)]
         order += [p.id for p in chosen]
         units += [(kind, unit) for unit in kind.units(chosen)]
     with ExitStack() as stack:
         opener, shown = _opener(spec, schema, database_path, step_timeout, stack)
-        results = _Engine(spec, opener, units, clock or Clock(), dump, step_timeout).run()
+        context = Context(_NOT_OPEN, clock or Clock(), dump, store, audit_timeout)
+        results = _Engine(spec, opener, units, context, target, step_timeout).run()
     return Report(
         spec=spec.file,
         title=spec.title,
@@ -138,7 +166,10 @@ class _Worker(threading.Thread):
         engine = self.engine
         try:
             self.session = session = engine.opener(self.watch)
-            context = Context(session, engine.clock, engine.dump)
+            migrated = _migrate(session, engine.target.migrations)
+            context = replace(engine.context, session=session)
+            if self.start_at == 0:
+                context.migrated.update(migrated)
             for index in range(self.start_at, len(engine.units)):
                 self.index = index
                 kind, unit = engine.units[index]
@@ -163,15 +194,15 @@ class _Engine:
         spec: Spec,
         opener: Opener,
         units: list[Unit],
-        clock: Clock,
-        dump: Dump | None,
+        context: Context,
+        target: Target,
         step_timeout: float,
     ) -> None:
         self.spec = spec
         self.opener = opener
         self.units = units
-        self.clock = clock
-        self.dump = dump
+        self.context = context
+        self.target = target
         self.step_timeout = step_timeout
         self.results: dict[str, CheckResult] = {}
         self.lock = threading.Lock()
@@ -224,6 +255,34 @@ class _Engine:
         replacement = _Worker(self, worker.index + 1)
         replacement.start()
         return replacement
+
+
+def _migrate(session: Session, migrations: Sequence[Migration]) -> dict[str, list[Finding]]:
+    """Apply ``migrations`` in order; what each found, by check id. After one that
+    fails, the rest are not applied (they could not run)."""
+    found: dict[str, list[Finding]] = {}
+    failed: str | None = None
+    for migration in migrations:
+        check_id = migrations_kind.check_id(migration)
+        if failed is not None:
+            where = Location(migration.shown, 1, 1)
+            why = f"not applied: migration {failed} failed before it"
+            found[check_id] = [Finding(where, "the migration to apply", why, blocking=True)]
+            continue
+        failure = session.migrate(migration.text, migration.shown)
+        if failure is None:
+            found[check_id] = []
+            continue
+        failed = migration.name
+        rows = failure.rows if failure.rows is not None and failure.rows.count else None
+        found[check_id] = [
+            Finding(failure.location, "the migration to apply", failure.message, rows=rows)
+        ]
+    return found
+
+
+_NOT_OPEN: Any = None
+"""The session of the context every worker copies, putting its own in its copy."""
 
 
 _STUCK = (

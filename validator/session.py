@@ -14,7 +14,7 @@ would be one more module implementing this class.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -53,6 +53,81 @@ class Footprint:
 
     reads: frozenset[str]
     writes: frozenset[str]
+
+
+# -- rules over existing rows (the audit) ------------------------------------
+
+
+@dataclass(frozen=True)
+class InStates:
+    """Every value of ``column`` is one of ``states`` (NULL is not a state)."""
+
+    table: str
+    column: str
+    states: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SetExactlyIn:
+    """``column`` is non-null exactly in the rows whose ``state_column`` is in ``states``."""
+
+    table: str
+    state_column: str
+    column: str
+    states: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NotBefore:
+    """Where both are set, ``column`` is not earlier than ``other``."""
+
+    table: str
+    column: str
+    other: str
+
+
+@dataclass(frozen=True)
+class NoNulls:
+    table: str
+    column: str
+
+
+@dataclass(frozen=True)
+class NoDuplicates:
+    """No two rows share the values of ``columns`` (rows with a NULL among them aside)."""
+
+    table: str
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NoOrphans:
+    """Every non-null ``column`` value is a ``parent_column`` value of ``parent``."""
+
+    table: str
+    column: str
+    parent: str
+    parent_column: str
+
+
+@dataclass(frozen=True)
+class ChecksHold:
+    """Every CHECK constraint of ``table`` holds on every row."""
+
+    table: str
+
+
+Rule = InStates | SetExactlyIn | NotBefore | NoNulls | NoDuplicates | NoOrphans | ChecksHold
+
+
+@dataclass(frozen=True)
+class MigrationFailure:
+    """Why a migration did not apply: where, SQLite's reason, and the rows that
+    break it when they can be told."""
+
+    location: Location
+    message: str
+    rows: Rows | None
 
 
 class UnknownName(Exception):
@@ -200,10 +275,23 @@ class Session(ABC):
         """What ``sql`` would read and write, found without running it."""
 
     @abstractmethod
-    def violations(self, query: Any) -> Rows:
+    def violations(self, query: Any, timeout: float | None = None) -> Rows:
         """Run the read-only ``query`` (a :class:`validator.model.Sql`) and return
         the rows it finds: how many, and the first of them. Raises
-        :class:`CallError` when it cannot run or tries to write."""
+        :class:`CallError` when it cannot run or tries to write. ``timeout``
+        replaces the step timeout (a query over a whole database may need more)."""
+
+    @abstractmethod
+    def stream(self, query: Any, timeout: float | None = None) -> Iterator[tuple[Any, ...]]:
+        """Every row ``query`` finds, one at a time (its first item: the column names)."""
+
+    @abstractmethod
+    def audit_queries(self, rule: Rule, where: Location) -> list[tuple[str, Any]]:
+        """The queries that find the rows breaking ``rule`` (one per CHECK
+        constraint for :class:`ChecksHold`, else one), each with a label, as
+        :class:`validator.model.Sql` located at ``where``. Every name must
+        exist, else :class:`UnknownName`. The rows found start with the key of
+        each row (its primary key, or its rowid)."""
 
     @abstractmethod
     def broken_foreign_keys(self) -> list[BrokenForeignKey]:
@@ -225,6 +313,11 @@ class Session(ABC):
     def overdue(self, grace: float) -> bool:
         """From another thread: whether the statement running now is ``grace``
         seconds past its time limit (stuck inside one call of an SQL function)."""
+
+    @abstractmethod
+    def migrate(self, text: str, name: str) -> MigrationFailure | None:
+        """Apply the migration script ``text`` (from ``name``); None when it applied.
+        A migration that fails is undone as far as its own transactions allow."""
 
     @abstractmethod
     def apply(self, text: str, name: str) -> None:

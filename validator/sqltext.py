@@ -80,6 +80,14 @@ def tokens(sql: str) -> Iterator[tuple[str, str]]:
             yield kind, token.group()
 
 
+def spans(sql: str) -> Iterator[tuple[str, str, int, int]]:
+    """``(kind, text, start, end)`` of every token but spacing and comments."""
+    for token in _tokens(sql):
+        kind = token.lastgroup or "other"
+        if kind not in ("space", "line_comment", "block_comment"):
+            yield kind, token.group(), token.start(), token.end()
+
+
 def parameters(sql: str) -> list[str]:
     """Named parameters (``:name``, ``@name``, ``$name``) in order of first use."""
     seen: dict[str, None] = {}

@@ -6,9 +6,9 @@ and one entry here.
 
 from __future__ import annotations
 
-from . import criteria, invariants, machines, tables
+from . import audit, criteria, invariants, machines, migrations, tables
 from .base import Context, Kind
 
-KINDS: tuple[Kind, ...] = (tables, machines, criteria, invariants)
+KINDS: tuple[Kind, ...] = (migrations, tables, machines, criteria, invariants, audit)
 
 __all__ = ["KINDS", "Context", "Kind"]

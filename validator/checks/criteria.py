@@ -16,7 +16,7 @@ from ..results import CheckResult, Finding, Planned, Section
 from ..sandbox import Sandbox, SetupError
 from ..session import CallError, raises_matches
 from ..templates import TemplateError
-from .base import Context, one_each
+from .base import Context, Target, one_each
 
 SECTION: Section = "criteria"
 units = one_each
@@ -37,7 +37,7 @@ def _planned(criterion: Criterion) -> Planned:
     )
 
 
-def plan(spec: Spec) -> list[Planned]:
+def plan(spec: Spec, _target: Target) -> list[Planned]:
     """Every criterion, in spec order."""
     return [_planned(criterion) for criterion in spec.criteria]
 

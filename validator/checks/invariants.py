@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from ..model import Invariant, Spec
 from ..results import CheckResult, Finding, Planned, Section
 from ..session import CallError
-from .base import Context, one_each
+from .base import Context, Target, one_each
 
 SECTION: Section = "invariants"
 units = one_each
@@ -25,7 +25,7 @@ def check_id(invariant: Invariant) -> str:
     return f"invariant-{invariant.key}"
 
 
-def plan(spec: Spec) -> list[Planned]:
+def plan(spec: Spec, _target: Target) -> list[Planned]:
     """Every invariant, in spec order."""
     return [
         Planned(SECTION, check_id(invariant), invariant.title, invariant.location, detail=invariant)

@@ -23,7 +23,7 @@ from ..results import CheckResult, Finding, MachineSummary, Planned, Probe, Sect
 from ..sandbox import Sandbox, SetupError
 from ..session import CallError, Session, UnknownName
 from ..templates import TemplateError
-from .base import Context
+from .base import Context, Target
 
 SECTION: Section = "state_machines"
 
@@ -38,7 +38,7 @@ class _Probe:
     allowed: bool
 
 
-def plan(spec: Spec) -> list[Planned]:
+def plan(spec: Spec, _target: Target) -> list[Planned]:
     """Every state machine check, machine by machine, in a stable order."""
     return [planned for machine in spec.machines for planned in probes(spec, machine)]
 

@@ -20,7 +20,7 @@ from ..loader import SourceMap
 from ..model import ColumnRule, ExpressionDefault, KeyRule, LiteralDefault, Spec, TableRule
 from ..results import CheckResult, Finding, Planned, Section
 from ..session import ForeignKey, Session, Table
-from .base import Context
+from .base import Context, Target
 
 SECTION: Section = "tables"
 
@@ -55,7 +55,7 @@ def _key_title(table: str, key: KeyRule, *, primary: bool) -> str:
     return f"table {table} has {'PRIMARY KEY' if primary else 'UNIQUE'} ({', '.join(key.columns)})"
 
 
-def plan(spec: Spec) -> list[Planned]:
+def plan(spec: Spec, _target: Target) -> list[Planned]:
     """Every table check the spec declares, in spec order."""
     return [planned for rule in spec.tables for planned in _table_plan(rule)]
 

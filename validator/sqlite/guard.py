@@ -91,6 +91,8 @@ class Guard:
         it is raised again once the statement has stopped."""
         self.deadline = 0.0
         """When the statement running now must stop (``time.monotonic()``)."""
+        self.limit = step_timeout
+        """The time limit of the statement running now."""
         self.footprint: list[tuple[int, str]] | None = None
         """While set, every table read or written by statements being prepared."""
         for limit, value in _LIMITS.items():
@@ -109,11 +111,13 @@ class Guard:
             pages = max(allowed // page_size, 1)
             connection.execute(f"PRAGMA {schema}.max_page_count = {pages}")
 
-    def user(self, mode: Mode) -> Guard:
+    def user(self, mode: Mode, timeout: float | None = None) -> Guard:
         """``with guard.user(mode):`` runs the enclosed statements as SQL of kind
-        ``mode`` (a plain context manager: this runs for every statement)."""
+        ``mode`` (a plain context manager: this runs for every statement), for at
+        most ``timeout`` seconds (default: the step timeout)."""
         self.mode, self.denied, self.timed_out = mode, None, False
-        self.deadline = time.monotonic() + self.step_timeout
+        self.limit = self.step_timeout if timeout is None else timeout
+        self.deadline = time.monotonic() + self.limit
         return self
 
     def __enter__(self) -> None:
@@ -151,7 +155,8 @@ class Guard:
         stopped the statement, or SQLite's own message."""
         message = " ".join(str(error).split())  # SQLite quotes multi-line CHECKs
         if self.timed_out:
-            return f"timed out after {round(self.step_timeout * 1000)} ms (--step-timeout)"
+            option = "--step-timeout" if self.limit == self.step_timeout else "--audit-timeout"
+            return f"timed out after {round(self.limit * 1000)} ms ({option})"
         if self.denied is not None:
             return f"refused: {self.denied}"
         if getattr(error, "sqlite_errorname", "") in _LIMIT_ERRORS:

@@ -7,6 +7,7 @@ made of savepoints the session names and tracks itself.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -20,16 +21,32 @@ from ..session import (
     BrokenForeignKey,
     CallError,
     Footprint,
+    MigrationFailure,
+    NoDuplicates,
+    NoOrphans,
     Row,
+    Rule,
     Session,
     Table,
     UnknownName,
 )
-from . import introspect
+from . import audit, introspect
 from .classify import error_kind, one_line
 from .guard import Guard, Mode
 
 _READ = sqlite3.SQLITE_READ
+_UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: (.+)$")
+_SELF_CONTROL = frozenset({"begin", "commit", "end", "rollback", "savepoint", "release", "pragma"})
+
+
+def _controls_itself(text: str) -> bool:
+    """Whether a script has transaction control or pragmas of its own."""
+    for statement in sqltext.split(text):
+        first = next(sqltext.tokens(statement.sql), ("", ""))[1].lower()
+        if first in _SELF_CONTROL:
+            return True
+    return False
+
 
 MAX_RESULT_BYTES = 64 * 1024 * 1024
 """One call's (or read's) result may hold this much; a bigger one stops the call."""
@@ -251,21 +268,41 @@ class SqliteSession(Session):
         writes = frozenset(table.casefold() for action, table in seen if action != _READ)
         return Footprint(reads, writes)
 
-    def violations(self, query: Sql) -> Rows:
+    def violations(self, query: Sql, timeout: float | None = None) -> Rows:
+        count, sample = 0, list[tuple[Any, ...]]()
+        rows = self.stream(query, timeout)
+        columns = next(rows)
+        for row in rows:
+            if count < SAMPLE_ROWS:
+                sample.append(row)
+            count += 1
+        return Rows(count, columns, tuple(sample))
+
+    def stream(self, query: Sql, timeout: float | None = None) -> Iterator[tuple[Any, ...]]:
         guard = self.guard
         self.current = query.location
-        count, columns, sample = 0, tuple[str, ...](), list[tuple[Any, ...]]()
         try:
-            with guard.user("query"):
+            with guard.user("query", timeout):
                 cursor = self.connection.execute(query.text)
-                columns = tuple(column[0] for column in cursor.description or ())
-                for row in cursor:
-                    if count < SAMPLE_ROWS:
-                        sample.append(row)
-                    count += 1
+                yield tuple(column[0] for column in cursor.description or ())
+                yield from cursor
         except sqlite3.Error as exc:  # refused (it tried to write), stopped, or broken
             raise CallError(guard.explain(exc), query.location, None, blocked=True) from None
-        return Rows(count, columns, tuple(sample))
+
+    def audit_queries(self, rule: Rule, where: Location) -> list[tuple[str, Sql]]:
+        table = self.table(rule.table)
+        if table is None or table.view:
+            raise UnknownName(f"no such table {rule.table}")
+        parent = None
+        if isinstance(rule, NoOrphans):
+            parent = self.table(rule.parent)
+            if parent is None:
+                raise UnknownName(f"no such table {rule.parent}")
+        create = self.connection.execute(
+            "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", (table.name,)
+        ).fetchone()[0]
+        found = audit.queries(rule, table, parent, create or "")
+        return [(label, Sql(sql, where)) for label, sql in found]
 
     def broken_foreign_keys(self) -> list[BrokenForeignKey]:
         self._fresh()
@@ -288,11 +325,18 @@ class SqliteSession(Session):
         return self.guard.overdue(grace)
 
     def apply(self, text: str, name: str) -> None:
-        """Run the SQL script ``text`` (a schema or a migration, read from ``name``)
-        statement by statement under the guard's schema rules; an error is a
+        """Run the SQL script ``text`` (a schema, read from ``name``) statement by
+        statement under the guard's schema rules; an error is a
         :class:`~validator.errors.SchemaError` at ``name:LINE:COL``. What the
         engine needs afterwards (foreign keys on, a journal that can roll back,
         the size caps) is restored whatever the script said."""
+        opened = self._script(text, name)
+        self._commit_left_open(opened)
+        self.restore(Location(name))
+
+    def _script(self, text: str, name: str) -> Location:
+        """Run each statement of ``text``; return where the transaction left open
+        (if any) was begun."""
         connection = self.connection
         guard = self.guard
         opened = Location(name)
@@ -310,6 +354,10 @@ class SqliteSession(Session):
             if connection.in_transaction and not was_open:
                 opened = where
         self.current = None
+        return opened
+
+    def _commit_left_open(self, opened: Location) -> None:
+        connection = self.connection
         if connection.in_transaction:  # a script that opened a transaction and left it open
             try:
                 connection.execute("COMMIT")
@@ -318,8 +366,50 @@ class SqliteSession(Session):
                 reason = one_line(exc)
                 message = f"the transaction begun here is never committed, and cannot be: {reason}"
                 raise SchemaError.at(opened, message) from None
+
+    def migrate(self, text: str, name: str) -> MigrationFailure | None:
+        """Apply the migration ``text`` (from ``name``) as a deployment would.
+
+        A script with no transaction control and no pragma runs inside a
+        savepoint, so that one that fails halfway leaves nothing behind; one
+        that controls its own transactions (or switches foreign keys off for a
+        table rebuild, which only works outside a transaction) runs as written,
+        and a transaction it leaves open when it fails is rolled back."""
+        connection = self.connection
+        wrap = not _controls_itself(text)
+        if wrap:
+            connection.execute("SAVEPOINT validator_migration")
+        try:
+            opened = self._script(text, name)
+            if wrap:
+                connection.execute("RELEASE validator_migration")
+            self._commit_left_open(opened)
+        except SchemaError as exc:
+            problem = exc.problems[0]
+            rows = self._breaking(problem.message)
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            self.restore(Location(name))
+            return MigrationFailure(problem.location, problem.message, rows)
         self.restore(Location(name))
-        self.deferred = introspect.deferred_tables(connection)
+        return None
+
+    def _breaking(self, message: str) -> Rows | None:
+        """The rows that made a statement fail, where SQLite's message tells them."""
+        unique = _UNIQUE_FAILED.match(message)
+        try:
+            if unique:
+                columns = [part.strip() for part in unique.group(1).split(",")]
+                table = columns[0].split(".")[0]
+                names = tuple(column.split(".", 1)[-1] for column in columns)
+                ((_, query),) = self.audit_queries(NoDuplicates(table, names), Location(""))
+                return self.violations(query)
+            if message.startswith("FOREIGN KEY constraint failed"):
+                check = "SELECT * FROM pragma_foreign_key_check"
+                return self.violations(Sql(check, Location("")))
+        except (UnknownName, CallError):
+            return None
+        return None
 
     def restore(self, where: Location) -> None:
         """Foreign keys on, a journal that can roll back, the size caps: what user
