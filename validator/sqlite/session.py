@@ -424,6 +424,7 @@ class SqliteSession(Session):
             # OFF would make every rollback a no-op, so checks could see each other's rows.
             connection.execute("PRAGMA journal_mode = MEMORY")
         self.guard.cap_growth()
+        self.deferred = introspect.deferred_tables(connection)
 
 
 class _TooBig(Exception):
