@@ -107,17 +107,16 @@ class _Reader:
     def _drain(self) -> None:
         poller = select.poll()
         poller.register(self.fd, select.POLLIN)
-        seen_writer = False
         while True:
-            poller.poll()  # readable: data, or every writer gone after one came
+            # Linux reports POLLHUP only once a writer came and went: until the
+            # run opens the FIFO, this blocks.
+            events = poller.poll()
             try:
                 chunk = os.read(self.fd, 65536)
             except BlockingIOError:
                 continue
-            if chunk:
-                seen_writer = True
-                self.data.extend(chunk)
-            elif seen_writer:
+            self.data.extend(chunk)
+            if not chunk and any(event & select.POLLHUP for _, event in events):
                 break
         self.done.set()
 
