@@ -2,9 +2,15 @@
 
 Exit status: 0 every check passed, 1 a check failed or could not run,
 2 unusable input or usage (every problem printed as ``file:line:col:
-message`` on stderr, no report written), 3 internal error (a bug: the
-traceback goes to stderr), 130/143 interrupted by SIGINT/SIGTERM. With
-several specs the status is the worst of them.
+message`` on stderr, no report written) or an output that cannot be
+written (standard output closed, full or a broken pipe, a report file on a
+full disk: one line on stderr, the other outputs still written), 3 internal
+error (a bug: the traceback goes to stderr), 130/143 interrupted by
+SIGINT/SIGTERM. With several specs the status is the worst of them.
+
+Everything that can be refused is refused before any check runs: the
+``--report`` targets and ``--dump`` folder (:mod:`validator.outputs`), the
+``-k`` expression and ``--id`` ids (:mod:`validator.selection`), the specs.
 """
 
 from __future__ import annotations
@@ -16,33 +22,71 @@ import signal
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
+from .affected import affected
+from .checks.base import Migration
 from .checks.base import Target as CheckTarget
 from .discover import expand, looks_like_spec
 from .errors import Location, Problem, ValidatorError
 from .model import Spec
-from .outputs import Dumper, FailureStore, Target, parse_target, write_atomic
+from .outputs import (
+    Dumper,
+    FailureStore,
+    Inputs,
+    OutputError,
+    ReportFiles,
+    Target,
+    check_dump,
+    conflicts,
+    flush_stdout,
+    open_standard_descriptors,
+    parse_target,
+    say,
+    standard_output_identity,
+    write_stdout,
+)
 from .reports import FORMATS, RenderOptions, render
+from .reports.escape import visible
 from .results import Overall, Planned, Report
 from .runner import DEFAULT_AUDIT_TIMEOUT, Select, load_spec, plan, read_migrations, run
-from .selection import SelectionError, compile_expression
+from .selection import SelectionError, compile_expression, near
 from .session import DEFAULT_STEP_TIMEOUT
 
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
 EXIT_PASS, EXIT_FAIL, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_OUTPUT = 2
+"""An output that cannot be written: the status grep, diff and cmp give "trouble"."""
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 
 
-def parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class _Parser(argparse.ArgumentParser):
+    """argparse, except that help or a version that cannot be written to standard
+    output (a broken pipe, a full disk) is an output error, not silently lost:
+    argparse itself swallows the OSError."""
+
+    output_failed = False
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        if message and file is not None and file is sys.stdout:
+            self.output_failed |= not write_stdout(message)
+            return
+        super()._print_message(message, file)
+
+
+def parser() -> _Parser:
+    parser = _Parser(
         prog="validator",
         description="Check an SQLite schema or database against declarative YAML specs.",
-        epilog="Exit status: 0 pass, 1 a check failed, 2 unusable input, 3 internal error.",
+        epilog="Exit status: 0 pass, 1 a check failed, 2 unusable input or an output "
+        "that cannot be written, 3 internal error.",
     )
     parser.add_argument(
         "specs", nargs="+", type=Path, metavar="SPEC", help="spec files, or directories of them"
@@ -80,7 +124,16 @@ def parser() -> argparse.ArgumentParser:
         dest="keyword",
         metavar="EXPR",
         default="",
-        help="run only checks whose id or title matches, as pytest's -k",
+        help="run only checks whose id or title matches, as pytest's -k "
+        "(an id such as t.unique(a,b) works as a word)",
+    )
+    parser.add_argument(
+        "--id",
+        dest="ids",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="run only the check with exactly this id (repeatable; with -k, both must match)",
     )
     parser.add_argument(
         "--dump",
@@ -152,7 +205,7 @@ def _seconds(text: str) -> float:
     return value
 
 
-def use_color(choice: str, stream: TextIO) -> bool:
+def use_color(choice: str, stream: TextIO | None) -> bool:
     """``--color``: auto follows NO_COLOR, then FORCE_COLOR, then whether it is a terminal."""
     if choice != "auto":
         return choice == "always"
@@ -160,7 +213,10 @@ def use_color(choice: str, stream: TextIO) -> bool:
         return False
     if os.environ.get("FORCE_COLOR"):
         return True
-    return stream.isatty()
+    try:
+        return stream is not None and stream.isatty()
+    except (OSError, ValueError):
+        return False
 
 
 @dataclass
@@ -198,95 +254,201 @@ def _signals_as_exceptions() -> Iterator[None]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    open_standard_descriptors()
+    status = _guarded(argv)
+    # What argparse printed (--help, --version) is still buffered: a broken pipe
+    # must show here, not as "Exception ignored" when Python exits.
+    if not flush_stdout():
+        return max(status, EXIT_OUTPUT) if status < EXIT_INTERNAL else status
+    return status
+
+
+def _guarded(argv: Sequence[str] | None) -> int:
+    arguments = parser()
     try:
-        options = parser().parse_args(argv)
-    except SystemExit as exc:  # argparse has printed the usage problem
+        options = arguments.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed the usage problem, help or version
+        if arguments.output_failed:
+            return EXIT_OUTPUT
         return EXIT_INPUT if exc.code else EXIT_PASS
     try:
         with _signals_as_exceptions():
             return _main(options)
     except KeyboardInterrupt:
-        print("validator: interrupted", file=sys.stderr)
+        say("validator: interrupted")
         return EXIT_INTERRUPTED
     except _Terminated:
-        print("validator: terminated", file=sys.stderr)
+        say("validator: terminated")
         return EXIT_TERMINATED
     except Exception:
-        print("validator: internal error (a bug; please report it):", file=sys.stderr)
-        traceback.print_exc(file=sys.stderr)
+        say("validator: internal error (a bug; please report it):")
+        if sys.stderr is not None:
+            with suppress(OSError, ValueError):
+                traceback.print_exc(file=sys.stderr)
         return EXIT_INTERNAL
 
 
 def _main(options: argparse.Namespace) -> int:
     try:
         targets = [parse_target(text, FORMATS) for text in options.report]
-        select = _selector(options.keyword)
-        paths = expand(options.specs)
-        if options.only_specs:
-            paths = [path for path in paths if looks_like_spec(path)]
-            if not paths:
-                print("validator: no spec files to check", file=sys.stderr)
-                return EXIT_PASS
-        for option, folder in (
-            ("--dump", options.dump),
-            ("--store-failures", options.store_failures),
-        ):
-            if folder is not None and folder.exists() and not folder.is_dir():
-                raise ValidatorError.at(Location(str(folder)), f"{option} needs a directory")
+        for folder in (options.dump, options.store_failures):
+            if folder is not None:
+                check_dump(folder)
+        keyword = _keyword(options.keyword)
+        paths = _spec_paths(options)
         migrations = read_migrations(options.migrate)
     except ValidatorError as exc:
         return _fail(exc.problems)
+    target = _target(options, migrations)
+    if not paths:
+        say("validator: no spec files to check")
+        return EXIT_PASS
     state = _Run()
     specs = _load_all(paths, state)
+    if state.problems:
+        return _fail(state.problems)
+    select = _select(keyword, options.ids, specs, state, target)
+    dumpers = _check_outputs(options, paths, specs, targets, state)
     if state.problems:
         return _fail(state.problems)
     # The specs live until the process ends: keep the collector from walking
     # them over and over while the checks run.
     gc.freeze()
     if options.list:
-        audit = options.audit
-        if audit is None:
-            audit = options.db is not None or bool(migrations)
-        sys.stdout.write(_listing(specs, select, CheckTarget(audit, migrations)))
-        return EXIT_PASS
-    for spec in specs:
-        dump = Dumper(options.dump, spec.name) if options.dump is not None else None
-        store = None
-        if options.store_failures is not None:
-            store = FailureStore(options.store_failures, spec.name)
-        try:
-            report = run(
-                spec,
-                schema=options.schema,
-                database_path=options.db,
-                select=select,
-                dump=dump,
-                step_timeout=options.step_timeout,
-                migrations=migrations,
-                audit=options.audit,
-                audit_timeout=options.audit_timeout,
-                store=store,
-            )
-        except ValidatorError as exc:
-            state.problems.extend(exc.problems)
-            continue
-        if report.checks:
-            state.reports.append(report)
-    if state.problems:
-        return _fail(state.problems)
-    if not state.reports:
-        where = Location(" ".join(str(path) for path in paths))
-        return _fail([Problem(where, f"no check matches -k {options.keyword!r}")])
-    return _emit(state.reports, options, targets)
+        return EXIT_PASS if write_stdout(_listing(specs, select, target)) else EXIT_OUTPUT
+    try:
+        with ReportFiles(targets) as files:
+            _run_all(specs, options, select, dumpers, state, target)
+            if state.problems:
+                return _fail(state.problems)
+            if not state.reports:
+                return _fail([Problem(Location(" ".join(map(str, paths))), _no_match(options))])
+            return _emit(state.reports, options, files)
+    except ValidatorError as exc:  # a FIFO without a reader, a vanished device
+        return _fail(exc.problems)
 
 
-def _selector(keyword: str) -> Select | None:
-    if not keyword.strip():
+def _target(options: argparse.Namespace, migrations: tuple[Migration, ...]) -> CheckTarget:
+    """What the run checks: the audit (asked for, or by default with a database
+    or migrations) and the migrations."""
+    audit = options.audit
+    if audit is None:
+        audit = options.db is not None or bool(migrations)
+    return CheckTarget(audit=audit, migrations=migrations)
+
+
+def _check_outputs(
+    options: argparse.Namespace,
+    paths: list[Path],
+    specs: list[Spec],
+    targets: list[Target],
+    state: _Run,
+) -> dict[str, Dumper]:
+    """Before any work: no report names an input of the run, standard output
+    or another report; then the ``--dump`` writers, which must not write over
+    any of these either."""
+    inputs = _inputs(options, paths, specs)
+    state.problems.extend(conflicts(targets, inputs))
+    for target in targets:
+        inputs.add(target.path, f"the report of --report {target.text}")
+    return _dumpers(options, specs, inputs, state)
+
+
+def _spec_paths(options: argparse.Namespace) -> list[Path]:
+    """The spec files to run: those named (directories searched); with
+    ``--only-specs``, the named files that are specs, and the specs that use
+    one of the other named files (see :mod:`validator.affected`)."""
+    paths = expand(options.specs)
+    if not options.only_specs:
+        return paths
+    specs = [path for path in paths if looks_like_spec(path)]
+    others = [path for path in paths if path not in specs]
+    unique = {os.path.realpath(path): path for path in specs}
+    for path in affected(others, Path(), schema=options.schema):
+        unique.setdefault(os.path.realpath(path), path)
+    return list(unique.values())
+
+
+def _keyword(expression: str) -> Select | None:
+    if not expression.strip():
         return None
     try:
-        return compile_expression(keyword)
+        return compile_expression(expression)
     except SelectionError as exc:
-        raise ValidatorError.at(Location(f"-k {keyword}"), str(exc)) from None
+        raise ValidatorError.at(Location(f"-k {expression}"), str(exc)) from None
+
+
+def _select(
+    keyword: Select | None, ids: list[str], specs: list[Spec], state: _Run, target: CheckTarget
+) -> Select | None:
+    """``-k`` and ``--id`` together (both must match); an unknown id is a problem."""
+    if not ids:
+        return keyword
+    known = {planned.id for spec in specs for planned in plan(spec, target)}
+    for check_id in dict.fromkeys(ids):
+        if check_id not in known:
+            where = Location(f"--id {check_id}")
+            state.problems.append(Problem(where, _unknown_id(check_id, known)))
+    wanted = frozenset(ids)
+    if keyword is None:
+        return lambda planned: planned.id in wanted
+    return lambda planned: planned.id in wanted and keyword(planned)
+
+
+def _unknown_id(check_id: str, known: set[str]) -> str:
+    close = near(check_id, sorted(known))
+    if not close:
+        return "no check has this id (--list shows them)"
+    return f"no check has this id; near: {', '.join(close)}"
+
+
+def _no_match(options: argparse.Namespace) -> str:
+    asked = [f"-k {options.keyword!r}"] if options.keyword.strip() else []
+    asked += [f"--id {check_id}" for check_id in dict.fromkeys(options.ids)]
+    return f"no check matches {' and '.join(asked)}"
+
+
+def _inputs(options: argparse.Namespace, paths: list[Path], specs: list[Spec]) -> Inputs:
+    """The files this run reads, and standard output when it is a regular file:
+    no output may replace them."""
+    inputs = Inputs()
+    for path in paths:
+        inputs.add(path, "a spec this run reads")
+    if options.schema is not None:
+        inputs.add(options.schema, f"the schema this run applies (--schema {options.schema})")
+    for spec in specs:
+        if spec.schema is not None:
+            inputs.add(spec.schema, f"the schema of {spec.file}")
+    if options.db is not None:
+        inputs.add_database(options.db)
+    for migration in options.migrate:
+        inputs.add(migration, f"a migration this run applies (--migrate {migration})")
+    if (identity := standard_output_identity()) is not None:
+        inputs.add_identity(identity, "standard output, where --format writes")
+    return inputs
+
+
+def _dumpers(
+    options: argparse.Namespace, specs: list[Spec], inputs: Inputs, state: _Run
+) -> dict[str, Dumper]:
+    """A ``--dump`` writer per spec (key: the spec file) and a ``--store-failures``
+    one (key: the spec file after ``store:``), each folder checked before any work."""
+    dumpers: dict[str, Dumper] = {}
+    for spec in specs:
+        for key, root, kind in (
+            (spec.file, options.dump, Dumper),
+            (f"store:{spec.file}", options.store_failures, FailureStore),
+        ):
+            if root is None:
+                continue
+            dumper = kind(root, spec.name, inputs)
+            criteria = [p.id for p in plan(spec) if p.section == "criteria"]
+            try:
+                dumper.check(criteria if kind is Dumper else [])
+            except ValidatorError as exc:
+                state.problems.extend(exc.problems)
+            dumpers[key] = dumper
+    return dumpers
 
 
 def _load_all(paths: list[Path], state: _Run) -> list[Spec]:
@@ -299,30 +461,71 @@ def _load_all(paths: list[Path], state: _Run) -> list[Spec]:
     return specs
 
 
+def _run_all(
+    specs: list[Spec],
+    options: argparse.Namespace,
+    select: Select | None,
+    dumpers: dict[str, Dumper],
+    state: _Run,
+    target: CheckTarget,
+) -> None:
+    for spec in specs:
+        store = dumpers.get(f"store:{spec.file}")
+        try:
+            report = run(
+                spec,
+                schema=options.schema,
+                database_path=options.db,
+                select=select,
+                dump=dumpers.get(spec.file),
+                step_timeout=options.step_timeout,
+                migrations=target.migrations,
+                audit=target.audit,
+                audit_timeout=options.audit_timeout,
+                store=store.store if isinstance(store, FailureStore) else None,
+            )
+        except ValidatorError as exc:
+            state.problems.extend(exc.problems)
+            continue
+        if report.checks:
+            state.reports.append(report)
+
+
 def _listing(specs: list[Spec], select: Select | None, target: CheckTarget) -> str:
     lines: list[str] = []
     for spec in specs:
         chosen: list[Planned] = [p for p in plan(spec, target) if select is None or select(p)]
         if len(specs) > 1:
-            lines.append(f"{spec.file} ({len(chosen)} checks)")
-        width = max((len(p.id) for p in chosen), default=0)
-        lines.extend(f"{p.id.ljust(width)}  {p.title}" for p in chosen)
+            lines.append(visible(f"{spec.file} ({len(chosen)} checks)"))
+        shown = [(visible(p.id), visible(p.title)) for p in chosen]
+        width = max((len(check_id) for check_id, _ in shown), default=0)
+        lines.extend(f"{check_id.ljust(width)}  {title}" for check_id, title in shown)
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def _emit(reports: list[Report], options: argparse.Namespace, targets: list[Target]) -> int:
+def _emit(reports: list[Report], options: argparse.Namespace, files: ReportFiles) -> int:
+    """Standard output, then every report file (also when standard output failed)."""
     located = bool(options.junit_testcase_location)
     color = use_color(options.color, sys.stdout) if options.format == "text" else False
     stdout = RenderOptions(color=color, junit_testcase_location=located)
-    sys.stdout.write(render(options.format, reports, stdout))
-    sys.stdout.flush()
-    files = RenderOptions(junit_testcase_location=located)
-    for target in targets:
-        write_atomic(target.path, render(target.format, reports, files))
+    written = write_stdout(render(options.format, reports, stdout))
+    plain = RenderOptions(junit_testcase_location=located)
+    for index, target in enumerate(files.targets):
+        try:
+            files.write(index, render(target.format, reports, plain))
+        except OutputError as exc:
+            _tell(exc.problems)
+            written = False
+    if not written:
+        return EXIT_OUTPUT
     return EXIT_PASS if Overall.of(reports).verdict == "PASS" else EXIT_FAIL
 
 
-def _fail(problems: list[Problem]) -> int:
+def _tell(problems: list[Problem]) -> None:
     for problem in sorted(set(problems)):
-        print(problem, file=sys.stderr)
+        say(str(problem))
+
+
+def _fail(problems: list[Problem]) -> int:
+    _tell(problems)
     return EXIT_INPUT

@@ -1,25 +1,40 @@
-"""``-k EXPR``: choose checks the way pytest's ``-k`` chooses tests.
+"""Choosing checks: ``-k EXPR`` the way pytest's ``-k`` chooses tests, and exact ids.
 
 An expression is made of words joined with ``and``, ``or``, ``not`` and
 parentheses. A word matches a check when it is a case-insensitive substring
 of the check's id or of its title; ``"quoted words"`` match a phrase. So
 ``-k "criterion and not 10"``, ``-k "paused"`` or ``-k "'FK constraints'"``.
+
+Check ids contain parentheses, commas and arrows (``table-t.unique(a,b)``,
+``machine-m.a->b``), and an id copied from a report must work as a word. So
+a ``(`` that directly follows a character of a word (no space between, and
+the word is not ``and``/``or``/``not``) belongs to the word, up to its
+matching ``)``; the word then goes on. A ``(`` at the start, after a space,
+after another parenthesis or after a keyword groups. ``-k "unique(a,b) or
+a->b"`` is two words; ``-k "not(a or b)"`` and ``-k "x and (a or b)"`` group.
+
+Parentheses and ``not`` nest at most :data:`MAX_NESTING` levels deep (the
+parser and the matcher it builds recurse once per level). Tokenizing is one
+pass over the text.
+
+``--id ID`` selects exactly: :func:`near` suggests ids for one that does not exist.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+import difflib
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from .results import Planned
 
 Matcher = Callable[[Planned], bool]
 
-_TOKEN = re.compile(
-    r"""\s*(?:(?P<paren>[()])|"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<word>[^\s()'"]+))"""
-)
+MAX_NESTING = 64
+"""How deep parentheses and ``not`` may nest in one expression."""
+
 _KEYWORDS = frozenset(("and", "or", "not"))
+_QUOTES = "'\""
 
 
 class SelectionError(ValueError):
@@ -33,25 +48,61 @@ class _Token:
     position: int
 
 
+def _word_end(expression: str, start: int) -> int:
+    """Where the word starting at ``start`` ends: at a space, a quote, or a
+    parenthesis outside the word's own ``name(...)`` parts."""
+    index, length = start, len(expression)
+    while index < length:
+        char = expression[index]
+        if char.isspace() or char in _QUOTES or char == ")":
+            break
+        if char == "(":
+            if expression[start:index].lower() in _KEYWORDS:
+                break
+            index = _matching(expression, index)
+        index += 1
+    return index
+
+
+def _matching(expression: str, opening: int) -> int:
+    """The index of the ``)`` that closes the ``(`` at ``opening`` (counting, no recursion)."""
+    depth = 0
+    for index in range(opening, len(expression)):
+        char = expression[index]
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+    raise SelectionError(f"'(' at column {opening + 1} has no matching ')'")
+
+
 def _tokens(expression: str) -> list[_Token]:
     tokens: list[_Token] = []
-    position = 0
-    while position < len(expression):
-        if expression[position:].strip() == "":
+    index, length = 0, len(expression)
+    while True:
+        while index < length and expression[index].isspace():
+            index += 1
+        if index == length:
             break
-        match = _TOKEN.match(expression, position)
-        if match is None or match.end() == position:
-            raise SelectionError(f"unexpected character at column {position + 1}")
-        start = match.start(match.lastgroup or 0)
-        if match.group("paren"):
-            tokens.append(_Token(match.group("paren"), match.group("paren"), start))
-        elif match.group("word") is not None and match.group("word").lower() in _KEYWORDS:
-            tokens.append(_Token(match.group("word").lower(), match.group("word"), start))
+        char = expression[index]
+        if char in "()":
+            tokens.append(_Token(char, char, index))
+            index += 1
+        elif char in _QUOTES:
+            close = expression.find(char, index + 1)
+            if close < 0:
+                raise SelectionError(f"the {char} quote at column {index + 1} is never closed")
+            tokens.append(_Token("text", expression[index + 1 : close], index))
+            index = close + 1
         else:
-            text = match.group("word") or match.group("dq") or match.group("sq") or ""
-            tokens.append(_Token("text", text, start))
-        position = match.end()
-    tokens.append(_Token("end", "", len(expression)))
+            end = _word_end(expression, index)
+            word = expression[index:end]
+            kind = word.lower() if word.lower() in _KEYWORDS else "text"
+            tokens.append(_Token(kind, word, index))
+            index = end
+    tokens.append(_Token("end", "", length))
     return tokens
 
 
@@ -62,6 +113,7 @@ class _Parser:
     def __init__(self, expression: str) -> None:
         self.tokens = _tokens(expression)
         self.index = 0
+        self.depth = 0
 
     def peek(self) -> _Token:
         return self.tokens[self.index]
@@ -95,17 +147,26 @@ class _Parser:
 
     def negation(self) -> Matcher:
         token = self.peek()
+        if token.kind not in ("not", "("):
+            text = self.take("text").text.casefold()
+            return lambda c: text in c.id.casefold() or text in c.title.casefold()
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise SelectionError(
+                f"nested deeper than {MAX_NESTING} levels at column {token.position + 1}"
+            )
+        self.index += 1
         if token.kind == "not":
-            self.index += 1
-            inner = self.negation()
-            return lambda c: not inner(c)
-        if token.kind == "(":
-            self.index += 1
-            inner = self.either()
+            matcher = _negated(self.negation())
+        else:
+            matcher = self.either()
             self.take(")")
-            return inner
-        text = self.take("text").text.casefold()
-        return lambda c: text in c.id.casefold() or text in c.title.casefold()
+        self.depth -= 1
+        return matcher
+
+
+def _negated(inner: Matcher) -> Matcher:
+    return lambda c: not inner(c)
 
 
 def compile_expression(expression: str) -> Matcher:
@@ -113,3 +174,8 @@ def compile_expression(expression: str) -> Matcher:
     if not expression.strip():
         return lambda _: True
     return _Parser(expression).parse()
+
+
+def near(check_id: str, known: Collection[str], count: int = 5) -> list[str]:
+    """The ids in ``known`` most like ``check_id``, best first (for "did you mean")."""
+    return difflib.get_close_matches(check_id, known, n=count, cutoff=0.6)

@@ -20,11 +20,13 @@ This module owns the ``github`` format, meant to be printed in a workflow step:
 
 Escaping follows ``escapeData``/``escapeProperty`` of ``@actions/core``
 (``command.ts``): in data ``%`` -> ``%25``, ``\\r`` -> ``%0D``, ``\\n`` -> ``%0A``;
-property values additionally ``:`` -> ``%3A`` and ``,`` -> ``%2C``. Plain lines
-start with ``validator:`` and have their line breaks turned into spaces, so no
-text from a spec or a database can start a line (and so a workflow command) of
-its own. A line or column of 0 (unknown) is left
-out, as the toolkit leaves out empty properties.
+property values additionally ``:`` -> ``%3A`` and ``,`` -> ``%2C``. Before that,
+every other control and bidi character is made visible
+(:mod:`~validator.reports.escape`): the log renders ANSI colours, and a raw
+escape sequence could repaint a line. Plain lines start with ``validator:``
+and have their line breaks turned into spaces, so no text from a spec or a
+database can start a line (and so a workflow command) of its own. A line or
+column of 0 (unknown) is left out, as the toolkit leaves out empty properties.
 """
 
 from __future__ import annotations
@@ -35,13 +37,16 @@ from dataclasses import dataclass
 from ..errors import Location
 from ..results import CheckResult, Overall, Report
 from . import RenderOptions
+from .escape import visible
 
 ANNOTATION_LIMIT = 10
 """GitHub shows at most this many error annotations per step."""
 
 
 def escape_data(text: str) -> str:
-    """A workflow command's message, as ``escapeData`` writes it."""
+    """A workflow command's message, as ``escapeData`` writes it (other control
+    characters made visible first)."""
+    text = visible(text, keep="\r\n")
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
@@ -52,7 +57,7 @@ def escape_property(text: str) -> str:
 
 def _plain(text: str) -> str:
     """``text`` on one line, for a plain (non-command) log line."""
-    return text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+    return visible(text.replace("\r\n", " ").replace("\r", " ").replace("\n", " "))
 
 
 def command(name: str, properties: Sequence[tuple[str, str]], message: str) -> str:

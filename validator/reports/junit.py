@@ -33,13 +33,13 @@ validity.
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import PurePath
 
 from ..results import CheckResult, Report
 from . import RenderOptions
+from .escape import visible
 
 ROOT_NAME = "validator"
 """The ``name`` of the ``<testsuites>`` root."""
@@ -47,19 +47,13 @@ ROOT_NAME = "validator"
 _RESULT_TAG = {"fail": "failure", "error": "error"}
 _FALLBACK_MESSAGE = {"fail": "check failed", "error": "check could not run"}
 
-# Characters XML 1.0 does not allow (C0 controls but tab, LF and CR; lone
-# surrogates; U+FFFE and U+FFFF). They are written as visible escapes.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def _escape_char(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
 
 def xml_safe(text: str) -> str:
-    """``text`` with every character XML 1.0 forbids replaced by ``\\xNN``/``\\uNNNN``."""
-    return _NOT_XML.sub(_escape_char, text)
+    """``text`` with every control and bidi character but ``\\n`` written as a
+    visible escape (:mod:`~validator.reports.escape`). That covers every character
+    XML 1.0 forbids (C0 controls but tab, LF and CR; lone surrogates; U+FFFE and
+    U+FFFF), and keeps CI pages that show the report from being steered."""
+    return visible(text, keep="\n")
 
 
 def one_line(text: str) -> str:

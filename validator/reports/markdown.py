@@ -32,8 +32,9 @@ and ``_``, and keywords such as ``end``, ``state``, ``note`` or names starting
 with ``default``) are declared with an alias: ``state "on-hold" as s1``.
 
 Several specs: an overall verdict line first, then one ``##`` section per spec.
-Text from the spec or the database is escaped: Markdown punctuation gets a
-backslash, ``|`` in table cells becomes ``\\|`` and newlines ``<br>``.
+Text from the spec or the database is escaped: control and bidi characters
+become visible escapes (:mod:`~validator.reports.escape`), Markdown punctuation
+gets a backslash, ``|`` in table cells becomes ``\\|`` and newlines ``<br>``.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from collections.abc import Iterable, Sequence
 from ..errors import Location
 from ..results import CheckResult, Finding, MachineSummary, Outcome, Overall, Report
 from . import RenderOptions
+from .escape import visible
 
 DETAILS_OVER = 50
 """Fold the table of checks into ``<details>`` when there are more checks than this."""
@@ -60,13 +62,14 @@ _ESCAPED = set("\\`*[]<~&|$#")
 # --- Markdown text ------------------------------------------------------------------
 
 
-def _one_line(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+def _shown(text: str) -> str:
+    """``text`` with its line breaks as ``\\n`` and every other control character escaped."""
+    return visible(text.replace("\r\n", "\n").replace("\r", "\n"), keep="\n")
 
 
 def _inline(text: str) -> str:
     """``text`` as literal inline Markdown; newlines become ``<br>``."""
-    text = _one_line(text)
+    text = _shown(text)
     out: list[str] = []
     for index, char in enumerate(text):
         if char == "_":
@@ -85,7 +88,7 @@ def _inline(text: str) -> str:
 def _code(text: str, *, cell: bool = False) -> str:
     """``text`` in a code span, fenced with more backticks than it contains; in a
     table ``cell``, ``|`` is escaped (GitHub removes that backslash there only)."""
-    text = " ".join(_one_line(text).split("\n"))
+    text = " ".join(_shown(text).split("\n"))
     if cell:
         text = text.replace("|", "\\|")
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
@@ -233,7 +236,7 @@ def _diagram(machine: MachineSummary, checks: Iterable[CheckResult]) -> list[str
     lines = ["```mermaid", "stateDiagram-v2"]
     for name in names:
         if ids[name] != name:
-            description = " ".join(_one_line(name).split("\n")).replace('"', "#quot;")
+            description = " ".join(_shown(name).split("\n")).replace('"', "#quot;")
             lines.append(f'    state "{description}" as {ids[name]}')
     start = _label(bad[None][0], True) if None in bad else ""
     lines.append(f"    [*] --> {ids[machine.initial]}{start}")

@@ -1,4 +1,9 @@
-"""The human report: one line per check, failures explained, a verdict line."""
+"""The human report: one line per check, failures explained, a verdict line.
+
+Every piece of text from the spec or the database goes through
+:func:`~validator.reports.escape.visible`, before colours are added, so a
+title cannot carry a colour, a cursor movement or a line of its own.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from collections.abc import Sequence
 
 from ..results import SECTIONS, Overall, Report
 from . import RenderOptions
+from .escape import visible
 
 _LABEL = {"pass": "PASS ", "fail": "FAIL ", "error": "ERROR"}
 _COLOR = {"pass": "\033[32m", "fail": "\033[31m", "error": "\033[33m"}
@@ -21,7 +27,7 @@ class _Paint:
 
 
 def _render_one(report: Report, paint: _Paint) -> list[str]:
-    lines = [paint(f"{report.title} ({report.spec}, schema {report.schema})", _BOLD)]
+    lines = [paint(visible(f"{report.title} ({report.spec}, schema {report.schema})"), _BOLD)]
     for section in SECTIONS:
         checks = [check for check in report.checks if check.section == section]
         if not checks:
@@ -30,15 +36,16 @@ def _render_one(report: Report, paint: _Paint) -> list[str]:
         lines.append(section)
         for check in checks:
             label = paint(_LABEL[check.outcome], _COLOR[check.outcome])
-            lines.append(f"  {label} {check.display_title}  {paint(f'[{check.id}]', _DIM)}")
+            title, check_id = visible(check.display_title), visible(check.id)
+            lines.append(f"  {label} {title}  {paint(f'[{check_id}]', _DIM)}")
             for finding in check.findings:
-                lines.append(f"         {finding.location}: {finding}")
+                lines.append(visible(f"         {finding.location}: {finding}"))
     summary = report.summary
     verdict = paint(report.verdict, _BOLD, _COLOR["pass" if report.verdict == "PASS" else "fail"])
     lines.append("")
     lines.append(
         f"{verdict}: {summary.total} checks, {summary.passed} passed, "
-        f"{summary.failed} failed, {summary.errors} errors ({report.spec})"
+        f"{summary.failed} failed, {summary.errors} errors ({visible(report.spec)})"
     )
     return lines
 
