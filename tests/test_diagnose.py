@@ -138,6 +138,7 @@ LOCATED = [
     # Names.
     ([T], "SELECT a, 'zz' FROM t WHERE\n  a = 1 AND ⟨zz = 2", "no such column: zz"),
     ([T], "SELECT t.a FROM t WHERE ⟨t.zz = 1 AND zz = 1", "no such column: t.zz"),
+    ([T], "SELECT a /* zz */ FROM t -- zz\n  WHERE ⟨zz = 1", "no such column: zz"),
     ([T], 'SELECT a FROM t WHERE ⟨"x"."y" = 1', "no such column: x.y"),
     ([T], "INSERT INTO t (a, ⟨zz) VALUES (1, 2)", "table t has no column named zz"),
     ([T], 'ALTER TABLE t RENAME COLUMN ⟨"zz" TO y', 'no such column: ""zz""'),
@@ -314,7 +315,11 @@ END;
 ⟨CREATE TRIGGER also_positive BEFORE UPDATE OF qty ON "Order Items"
 BEGIN SELECT RAISE(ABORT, ⟨'quantity must be positive') WHERE NEW.qty <= 0; END;
 ⟨CREATE TABLE dropped (x);
+CREATE INDEX dropped_x ON dropped (x);
+CREATE TRIGGER dropped_t AFTER INSERT ON dropped BEGIN SELECT RAISE(ABORT, 'gone'); END;
 DROP TABLE dropped;
+CREATE INDEX gone ON customers (id);
+DROP INDEX IF EXISTS main.gone;
 ⟨CREATE TABLE old_name (x);
 ⟨CREATE INDEX old_name_x ON old_name (x);
 ALTER TABLE old_name RENAME TO new_name;
@@ -346,7 +351,9 @@ def test_schema_objects_are_found_where_they_are_created(
     }
     assert objects[("index", "old_name_x")].table == "new_name"
     assert objects[("trigger", "items_positive")].table == "Order Items"
-    assert objects[("table", "customers")].schema == "main"
+    customers = objects[("table", "customers")]
+    assert customers.schema == "main"
+    assert customers.name_position == (marks[2].line, marks[2].column + len("CREATE TABLE main."))
     assert find(objects, "ORDER ITEMS") is objects[("table", "order items")]
     assert find(objects, "items_positive") is None  # tables and views only by default
     assert find(objects, "items_positive", ["trigger"]) is not None

@@ -7,8 +7,6 @@ from typing import NamedTuple
 
 from .parse import fold
 
-# -- name resolution -------------------------------------------------------
-
 
 def schema_names(connection: sqlite3.Connection) -> list[str]:
     """Schema names in the order SQLite searches an unqualified name: temp,
@@ -46,9 +44,13 @@ def resolve_table(
     for candidate in schema_names(connection):
         if schema is not None and fold(candidate) != fold(schema):
             continue
-        found = tables_of(connection, candidate).get(fold(name))
-        if found is not None:
-            return TableName(candidate, found[0])
+        # NOCASE folds ASCII letters only, as SQLite does for names.
+        row = connection.execute(
+            "SELECT name FROM pragma_table_list WHERE schema = ? AND name = ? COLLATE NOCASE",
+            (candidate, name),
+        ).fetchone()
+        if row is not None:
+            return TableName(candidate, row[0])
     return None
 
 
@@ -67,8 +69,8 @@ def resolve_column(
     found = resolve_table(connection, table, schema)
     if found is None:
         return None
-    rows = connection.execute(
-        "SELECT name FROM pragma_table_xinfo(?, ?)", (found.name, found.schema)
-    )
-    folded = fold(column)
-    return next((name for (name,) in rows if fold(name) == folded), None)
+    row = connection.execute(
+        "SELECT name FROM pragma_table_xinfo(?, ?) WHERE name = ? COLLATE NOCASE",
+        (found.name, found.schema, column),
+    ).fetchone()
+    return None if row is None else str(row[0])

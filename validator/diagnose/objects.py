@@ -71,18 +71,17 @@ def schema_objects(statements: Iterable[Statement]) -> dict[tuple[str, str], Sch
     it was first created; ``DROP`` forgets an object (and, for a table or
     view, its indexes and triggers), ``ALTER TABLE ... RENAME TO`` renames it.
     """
-    objects: dict[tuple[str, str], SchemaObject] = {}
+    schema = _Schema()
     for statement in statements:
         tokens = list(located_tokens(statement.sql))
         head = create_head(tokens)
         if head is not None:
-            created = _schema_object(statement, tokens, head)
-            objects.setdefault((created.kind, fold(created.name)), created)
+            schema.create(_schema_object(statement, tokens, head))
         elif is_word(tokens, 0, "DROP"):
-            _drop(objects, tokens)
+            schema.drop(tokens)
         elif is_word(tokens, 0, "ALTER") and is_word(tokens, 1, "TABLE"):
-            _rename(objects, tokens)
-    return objects
+            schema.rename(tokens)
+    return schema.objects
 
 
 def find(
@@ -130,36 +129,53 @@ def _raises(tokens: list[Token]) -> Iterator[tuple[str, str | None, int]]:
         yield tokens[index + 2].text.upper(), message, argument.start
 
 
-def _drop(objects: dict[tuple[str, str], SchemaObject], tokens: list[Token]) -> None:
-    if not is_word(tokens, 1, *KINDS):
-        return
-    kind = tokens[1].text.lower()
-    at = 4 if is_word(tokens, 2, "IF") and is_word(tokens, 3, "EXISTS") else 2
-    name = qualified_name(tokens, at)
-    if name is None:
-        return
-    key = (kind, fold(name.name))
-    objects.pop(key, None)
-    if kind in ("table", "view"):
-        for other, found in list(objects.items()):
-            if found.table is not None and fold(found.table) == key[1]:
-                del objects[other]
+class _Schema:
+    """The objects of a schema as its statements create, drop and rename them;
+    each table's indexes and triggers are indexed, so that a schema of many
+    DROP or RENAME statements stays linear."""
 
+    def __init__(self) -> None:
+        self.objects: dict[tuple[str, str], SchemaObject] = {}
+        self._on: dict[str, set[tuple[str, str]]] = {}  # folded table -> keys of objects on it
 
-def _rename(objects: dict[tuple[str, str], SchemaObject], tokens: list[Token]) -> None:
-    name = qualified_name(tokens, 2)
-    if name is None or not (
-        is_word(tokens, name.next, "RENAME") and is_word(tokens, name.next + 1, "TO")
-    ):
-        return
-    new = qualified_name(tokens, name.next + 2)
-    table = objects.pop(("table", fold(name.name)), None)
-    if new is None or table is None:
-        return
-    objects[("table", fold(new.name))] = replace(table, name=new.name)
-    for key, found in list(objects.items()):
-        if found.table is not None and fold(found.table) == fold(name.name):
-            objects[key] = replace(found, table=new.name)
+    def create(self, created: SchemaObject) -> None:
+        key = (created.kind, fold(created.name))
+        if key in self.objects:  # CREATE ... IF NOT EXISTS: the first one stands
+            return
+        self.objects[key] = created
+        if created.table is not None:
+            self._on.setdefault(fold(created.table), set()).add(key)
+
+    def drop(self, tokens: list[Token]) -> None:
+        if not is_word(tokens, 1, *KINDS):
+            return
+        kind = tokens[1].text.lower()
+        at = 4 if is_word(tokens, 2, "IF") and is_word(tokens, 3, "EXISTS") else 2
+        name = qualified_name(tokens, at)
+        if name is None:
+            return
+        dropped = self.objects.pop((kind, fold(name.name)), None)
+        if dropped is not None and dropped.table is not None:
+            self._on.get(fold(dropped.table), set()).discard((kind, fold(name.name)))
+        if dropped is not None and kind in ("table", "view"):  # its indexes and triggers go too
+            for key in self._on.pop(fold(name.name), set()):
+                self.objects.pop(key, None)
+
+    def rename(self, tokens: list[Token]) -> None:
+        name = qualified_name(tokens, 2)
+        if name is None or not (
+            is_word(tokens, name.next, "RENAME") and is_word(tokens, name.next + 1, "TO")
+        ):
+            return
+        new = qualified_name(tokens, name.next + 2)
+        table = self.objects.pop(("table", fold(name.name)), None)
+        if new is None or table is None:
+            return
+        self.objects[("table", fold(new.name))] = replace(table, name=new.name)
+        dependents = self._on.pop(fold(name.name), set())
+        for key in dependents:
+            self.objects[key] = replace(self.objects[key], table=new.name)
+        self._on.setdefault(fold(new.name), set()).update(dependents)
 
 
 def triggers_in(connection: sqlite3.Connection) -> list[SchemaObject]:

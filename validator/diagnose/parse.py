@@ -59,10 +59,12 @@ OBJECT_NAME_KINDS = frozenset({"word", "quoted", "string"})
 
 
 def name_of(token: Token) -> str:
+    """The name a word, quoted identifier or string token spells."""
     return token.text if token.kind == "word" else unquote(token.text)
 
 
 def is_word(tokens: Sequence[Token], index: int, *words: str) -> bool:
+    """Whether ``tokens[index]`` exists and is one of the (upper-case) keywords ``words``."""
     return (
         0 <= index < len(tokens)
         and tokens[index].kind == "word"
@@ -71,10 +73,12 @@ def is_word(tokens: Sequence[Token], index: int, *words: str) -> bool:
 
 
 def is_text(tokens: Sequence[Token], index: int, text: str) -> bool:
+    """Whether ``tokens[index]`` exists and is exactly ``text``."""
     return 0 <= index < len(tokens) and tokens[index].text == text
 
 
 def quote(name: str) -> str:
+    """``name`` as an SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -82,6 +86,8 @@ def quote(name: str) -> str:
 
 
 class QualifiedName(NamedTuple):
+    """``[schema.]name`` and where it is among the tokens."""
+
     schema: str | None
     name: str
     at: int  # index of the name's token (after any schema)
@@ -116,6 +122,9 @@ KINDS = ("TABLE", "INDEX", "TRIGGER", "VIEW")
 
 
 def create_head(tokens: Sequence[Token]) -> Head | None:
+    """What a ``CREATE [TEMP] [UNIQUE|VIRTUAL] TABLE|INDEX|TRIGGER|VIEW [IF NOT
+    EXISTS] [schema.]name ... [ON table]`` statement creates; None for any
+    other statement."""
     if not is_word(tokens, 0, "CREATE"):
         return None
     index = 1 + is_word(tokens, 1, "TEMP", "TEMPORARY")
@@ -146,6 +155,8 @@ def create_head(tokens: Sequence[Token]) -> Head | None:
 
 
 class Definition(NamedTuple):
+    """One column definition of a ``CREATE TABLE``."""
+
     name: str
     name_index: int
     collation: str | None  # the last COLLATE of the definition, as SQLite keeps it
