@@ -1,4 +1,4 @@
-"""SQL text: split into statements with their lines, find named parameters.
+"""SQL text: split into statements with their positions, tokens, named parameters.
 
 Statements are run one at a time (never ``executescript``, which commits on
 its own), so a script is split here: a ``;`` outside strings and comments ends
@@ -33,10 +33,30 @@ _TOKEN = re.compile(
 
 @dataclass(frozen=True)
 class Statement:
-    """One SQL statement and the 0-based line, within its text, where it starts."""
+    """One SQL statement and the 0-based line and column, within its text, where
+    it starts (the column counts characters from the start of that line)."""
 
     sql: str
     line: int
+    column: int = 0
+
+
+@dataclass(frozen=True)
+class Token:
+    """A token other than spacing or a comment, with its 0-based offset in the text.
+
+    ``kind`` is one of ``string``, ``quoted`` (an identifier in ``"..."``,
+    ``[...]`` or backquotes), ``param``, ``positional``, ``end`` (``;``),
+    ``word``, ``number``, ``other`` (one character of punctuation).
+    """
+
+    kind: str
+    text: str
+    start: int
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
 
 
 def _tokens(text: str) -> Iterator[re.Match[str]]:
@@ -69,7 +89,8 @@ def split(text: str) -> list[Statement]:
 
 
 def _statement(text: str, begin: int, end: int) -> Statement:
-    return Statement(text[begin:end].strip(), text.count("\n", 0, begin))
+    line_start = text.rfind("\n", 0, begin) + 1
+    return Statement(text[begin:end].strip(), text.count("\n", 0, begin), begin - line_start)
 
 
 def tokens(sql: str) -> Iterator[tuple[str, str]]:
@@ -80,12 +101,24 @@ def tokens(sql: str) -> Iterator[tuple[str, str]]:
             yield kind, token.group()
 
 
-def spans(sql: str) -> Iterator[tuple[str, str, int, int]]:
-    """``(kind, text, start, end)`` of every token but spacing and comments."""
+def located_tokens(sql: str) -> Iterator[Token]:
+    """Every token but spacing and comments, with its offset in ``sql``."""
     for token in _tokens(sql):
         kind = token.lastgroup or "other"
         if kind not in ("space", "line_comment", "block_comment"):
-            yield kind, token.group(), token.start(), token.end()
+            yield Token(kind, token.group(), token.start())
+
+
+def unquote(text: str) -> str:
+    """The name a token spells: ``"a""b"`` is ``a"b``, ``[a]`` is ``a``, ``'a''b'``
+    is ``a'b`` (SQLite accepts a string where it expects a name); any other
+    text is returned as it is."""
+    if len(text) >= 2 and text[0] == "[" and text[-1] == "]":
+        return text[1:-1]
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"`'":
+        quote = text[0]
+        return text[1:-1].replace(quote * 2, quote)
+    return text
 
 
 def parameters(sql: str) -> list[str]:

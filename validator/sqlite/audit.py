@@ -112,16 +112,16 @@ def _mentions(expression: str, name: str) -> bool:
 
 def check_expressions(create_sql: str) -> list[str]:
     """The expression of every ``CHECK (...)`` in a CREATE TABLE statement, as written."""
-    tokens = list(sqltext.spans(create_sql))
+    tokens = list(sqltext.located_tokens(create_sql))
     found: list[str] = []
-    for index, (kind, text, _, _) in enumerate(tokens[:-1]):
-        if kind != "word" or text.lower() != "check" or tokens[index + 1][1] != "(":
+    for index, token in enumerate(tokens[:-1]):
+        opening = tokens[index + 1]
+        if token.kind != "word" or token.text.lower() != "check" or opening.text != "(":
             continue
         depth = 0
-        for _, part, _, end in tokens[index + 1 :]:
-            depth += (part == "(") - (part == ")")
+        for part in tokens[index + 1 :]:
+            depth += (part.text == "(") - (part.text == ")")
             if depth == 0:
-                opening = tokens[index + 1][3]
-                found.append(create_sql[opening : end - 1].strip())
+                found.append(create_sql[opening.start + 1 : part.start].strip())
                 break
     return found
