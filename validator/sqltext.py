@@ -45,9 +45,39 @@ def _tokens(text: str) -> Iterator[re.Match[str]]:
 
 def split(text: str) -> list[Statement]:
     """Split ``text`` into statements, dropping blank and comment-only pieces."""
-    statements: list[Statement] = []
+    return [Statement(text[s.start : s.end], s.line) for s in statement_spans(text)]
+
+
+@dataclass(frozen=True)
+class StatementSpan:
+    """Where one statement of a text is: ``text[start:end]`` is the statement as
+    :func:`split` gives it (from its first code character to its ``;``), ``line``
+    the 0-based line of ``start``."""
+
+    start: int
+    end: int
+    line: int
+
+
+_IN_TRIGGER = "CREATE TRIGGER;"
+"""A prefix that leaves :func:`sqlite3.complete_statement` where it is after a
+``;`` inside a trigger body, so that each piece of a body is read once."""
+
+
+def statement_spans(text: str) -> list[StatementSpan]:
+    """The statements of ``text`` with their offsets, in linear time.
+
+    A ``;`` ends a statement when SQLite says the text so far is complete. After
+    a ``;`` that does not (only inside ``CREATE TRIGGER ... BEGIN``), SQLite's
+    completeness state is "after a semicolon in a trigger", whatever came
+    before; so the next piece is asked about behind :data:`_IN_TRIGGER` instead
+    of with the whole statement again, which would be quadratic in a long body.
+    """
+    spans: list[StatementSpan] = []
     start = 0
     first_code: int | None = None
+    resume: int | None = None  # after the last ';' of an unfinished trigger
+    lines = _LineCounter(text)
     for token in _tokens(text):
         kind = token.lastgroup
         if kind in ("space", "line_comment", "block_comment"):
@@ -56,20 +86,37 @@ def split(text: str) -> list[Statement]:
             if first_code is None:
                 first_code = token.start()
             continue
-        piece = text[start : token.end()]
         if first_code is None:
             start = token.end()  # a lone ';'
             continue
+        piece = (
+            text[start : token.end()]
+            if resume is None
+            else _IN_TRIGGER + text[resume : token.end()]
+        )
         if sqlite3.complete_statement(piece):
-            statements.append(_statement(text, first_code, token.end()))
-            start, first_code = token.end(), None
+            spans.append(StatementSpan(first_code, token.end(), lines.line_of(first_code)))
+            start, first_code, resume = token.end(), None, None
+        else:
+            resume = token.end()
     if first_code is not None:
-        statements.append(_statement(text, first_code, len(text)))
-    return statements
+        end = first_code + len(text[first_code:].rstrip())
+        spans.append(StatementSpan(first_code, end, lines.line_of(first_code)))
+    return spans
 
 
-def _statement(text: str, begin: int, end: int) -> Statement:
-    return Statement(text[begin:end].strip(), text.count("\n", 0, begin))
+class _LineCounter:
+    """0-based line numbers of increasing offsets, counting each newline once."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.offset = 0
+        self.line = 0
+
+    def line_of(self, offset: int) -> int:
+        self.line += self.text.count("\n", self.offset, offset)
+        self.offset = offset
+        return self.line
 
 
 def tokens(sql: str) -> Iterator[tuple[str, str]]:
@@ -78,6 +125,28 @@ def tokens(sql: str) -> Iterator[tuple[str, str]]:
         kind = token.lastgroup or "other"
         if kind not in ("space", "line_comment", "block_comment"):
             yield kind, token.group()
+
+
+@dataclass(frozen=True)
+class Token:
+    """One token of a text: its kind (a group name of the tokenizer: ``word``,
+    ``string``, ``quoted``, ``number``, ``param``, ``positional``, ``end`` for
+    ``;``, ``other`` for a single punctuation character) and where it is."""
+
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+def located_tokens(text: str, start: int = 0, end: int | None = None) -> Iterator[Token]:
+    """The tokens of ``text[start:end]`` but spacing and comments, with absolute
+    offsets into ``text``."""
+    scan = _TOKEN.finditer(text, start) if end is None else _TOKEN.finditer(text, start, end)
+    for token in scan:
+        kind = token.lastgroup or "other"
+        if kind not in ("space", "line_comment", "block_comment"):
+            yield Token(kind, token.group(), token.start(), token.end())
 
 
 def parameters(sql: str) -> list[str]:
