@@ -11,6 +11,8 @@ from collections import Counter
 
 import pytest
 from conftest import ROOT, SCHEMA
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from validator import mutants, sqltext
 from validator.errors import UsageError
@@ -216,6 +218,38 @@ def test_a_long_line_is_cut_around_the_edit() -> None:
     assert mutant.before.startswith("…") and mutant.before.endswith("…")
     assert "z TEXT NOT NULL, d0" in mutant.before and "z TEXT, d0" in mutant.after
     assert len(mutant.before) < 2 * mutants.CONTEXT + 20
+
+
+HEADS = [
+    "",
+    "CREATE TABLE t (a TEXT ",
+    "CREATE TABLE t (a, b, c, ",
+    "CREATE TRIGGER g BEFORE UPDATE ON t WHEN a = 1 ",
+    "CREATE TRIGGER g AFTER INSERT ON t BEGIN UPDATE t SET a = 1 WHERE a ",
+]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "CREATE", "TABLE", "TRIGGER", "INDEX", "UNIQUE", "t", "(", ")", ",", ";",
+                "PRIMARY", "KEY", "NOT", "NULL", "CHECK", "a", "IN", "DEFAULT", "-", "1", "'s'",
+                "REFERENCES", "ON", "DELETE", "UPDATE", "SET", "CASCADE", "CONSTRAINT", "FOREIGN",
+                "WHEN", "AND", "OR", "BEGIN", "END", "WHERE", "CASE", "THEN", "\n", "x'0'",
+            ]
+        ),
+        max_size=40,
+    ).map(" ".join),
+    st.sampled_from(HEADS),
+)  # fmt: skip
+def test_any_token_soup_gives_mutants_located_in_the_text(soup: str, head: str) -> None:
+    text = head + soup
+    for mutant in generate(text, "soup.sql"):
+        assert 0 <= mutant.edit.start <= mutant.edit.end <= len(text)
+        assert 1 <= mutant.location.line <= text.count("\n") + 1
+        assert offset_of(text, mutant.location.line, mutant.location.column) <= len(text)
 
 
 def test_a_primary_key_drop_of_a_without_rowid_table_does_not_apply() -> None:
