@@ -1,4 +1,4 @@
-"""SQL text: split into statements with their positions, tokens, named parameters.
+"""SQL text: split into statements with their lines, find named parameters.
 
 Statements are run one at a time (never ``executescript``, which commits on
 its own), so a script is split here: a ``;`` outside strings and comments ends
@@ -41,6 +41,97 @@ class Statement:
     column: int = 0
 
 
+def _tokens(text: str) -> Iterator[re.Match[str]]:
+    return _TOKEN.finditer(text)
+
+
+def split(text: str) -> list[Statement]:
+    """Split ``text`` into statements, dropping blank and comment-only pieces."""
+    return [
+        Statement(text[s.start : s.end], s.line, s.start - (text.rfind("\n", 0, s.start) + 1))
+        for s in statement_spans(text)
+    ]
+
+
+@dataclass(frozen=True)
+class StatementSpan:
+    """Where one statement of a text is: ``text[start:end]`` is the statement as
+    :func:`split` gives it (from its first code character to its ``;``), ``line``
+    the 0-based line of ``start``."""
+
+    start: int
+    end: int
+    line: int
+
+
+_IN_TRIGGER = "CREATE TRIGGER;"
+"""A prefix that leaves :func:`sqlite3.complete_statement` where it is after a
+``;`` inside a trigger body, so that each piece of a body is read once."""
+
+
+def statement_spans(text: str) -> list[StatementSpan]:
+    """The statements of ``text`` with their offsets, in linear time.
+
+    A ``;`` ends a statement when SQLite says the text so far is complete. After
+    a ``;`` that does not (only inside ``CREATE TRIGGER ... BEGIN``), SQLite's
+    completeness state is "after a semicolon in a trigger", whatever came
+    before; so the next piece is asked about behind :data:`_IN_TRIGGER` instead
+    of with the whole statement again, which would be quadratic in a long body.
+    """
+    spans: list[StatementSpan] = []
+    start = 0
+    first_code: int | None = None
+    resume: int | None = None  # after the last ';' of an unfinished trigger
+    lines = _LineCounter(text)
+    for token in _tokens(text):
+        kind = token.lastgroup
+        if kind in ("space", "line_comment", "block_comment"):
+            continue
+        if kind != "end":
+            if first_code is None:
+                first_code = token.start()
+            continue
+        if first_code is None:
+            start = token.end()  # a lone ';'
+            continue
+        piece = (
+            text[start : token.end()]
+            if resume is None
+            else _IN_TRIGGER + text[resume : token.end()]
+        )
+        if sqlite3.complete_statement(piece):
+            spans.append(StatementSpan(first_code, token.end(), lines.line_of(first_code)))
+            start, first_code, resume = token.end(), None, None
+        else:
+            resume = token.end()
+    if first_code is not None:
+        end = first_code + len(text[first_code:].rstrip())
+        spans.append(StatementSpan(first_code, end, lines.line_of(first_code)))
+    return spans
+
+
+class _LineCounter:
+    """0-based line numbers of increasing offsets, counting each newline once."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.offset = 0
+        self.line = 0
+
+    def line_of(self, offset: int) -> int:
+        self.line += self.text.count("\n", self.offset, offset)
+        self.offset = offset
+        return self.line
+
+
+def tokens(sql: str) -> Iterator[tuple[str, str]]:
+    """``(kind, text)`` of every token but spacing and comments."""
+    for token in _tokens(sql):
+        kind = token.lastgroup or "other"
+        if kind not in ("space", "line_comment", "block_comment"):
+            yield kind, token.group()
+
+
 @dataclass(frozen=True)
 class Token:
     """A token other than spacing or a comment, with its 0-based offset in the text.
@@ -59,51 +150,11 @@ class Token:
         return self.start + len(self.text)
 
 
-def _tokens(text: str) -> Iterator[re.Match[str]]:
-    return _TOKEN.finditer(text)
-
-
-def split(text: str) -> list[Statement]:
-    """Split ``text`` into statements, dropping blank and comment-only pieces."""
-    statements: list[Statement] = []
-    start = 0
-    first_code: int | None = None
-    for token in _tokens(text):
-        kind = token.lastgroup
-        if kind in ("space", "line_comment", "block_comment"):
-            continue
-        if kind != "end":
-            if first_code is None:
-                first_code = token.start()
-            continue
-        piece = text[start : token.end()]
-        if first_code is None:
-            start = token.end()  # a lone ';'
-            continue
-        if sqlite3.complete_statement(piece):
-            statements.append(_statement(text, first_code, token.end()))
-            start, first_code = token.end(), None
-    if first_code is not None:
-        statements.append(_statement(text, first_code, len(text)))
-    return statements
-
-
-def _statement(text: str, begin: int, end: int) -> Statement:
-    line_start = text.rfind("\n", 0, begin) + 1
-    return Statement(text[begin:end].strip(), text.count("\n", 0, begin), begin - line_start)
-
-
-def tokens(sql: str) -> Iterator[tuple[str, str]]:
-    """``(kind, text)`` of every token but spacing and comments."""
-    for token in _tokens(sql):
-        kind = token.lastgroup or "other"
-        if kind not in ("space", "line_comment", "block_comment"):
-            yield kind, token.group()
-
-
-def located_tokens(sql: str) -> Iterator[Token]:
-    """Every token but spacing and comments, with its offset in ``sql``."""
-    for token in _tokens(sql):
+def located_tokens(text: str, start: int = 0, end: int | None = None) -> Iterator[Token]:
+    """The tokens of ``text[start:end]`` but spacing and comments, with absolute
+    offsets into ``text``."""
+    scan = _TOKEN.finditer(text, start) if end is None else _TOKEN.finditer(text, start, end)
+    for token in scan:
         kind = token.lastgroup or "other"
         if kind not in ("space", "line_comment", "block_comment"):
             yield Token(kind, token.group(), token.start())
