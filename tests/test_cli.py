@@ -103,3 +103,23 @@ def test_python_dash_m_entry_point(python: str) -> None:
     assert done.stdout.startswith(
         "Test Task for Session (spec/test_task_session.yaml, schema schema.sql)"
     )
+
+
+def test_schema_subcommand_prints_the_shipped_schemas(run_cli: RunCli) -> None:
+    from validator.validate import spec_schema
+
+    spec = run_cli("schema")
+    assert spec.status == 0 and json.loads(spec.out) == spec_schema()
+    report = run_cli("schema", "report")
+    assert report.status == 0 and json.loads(report.out)["$id"].endswith("report.schema.json")
+    assert run_cli("schema", "nope").status == 2
+
+
+def test_a_spec_named_like_a_subcommand_is_given_with_a_path(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "schema").write_text("version: 1\nname: x\ntables: {t: {}}\n", "utf-8")
+    result = run_cli("./schema", "--schema", "/dev/null")
+    assert result.status == 1, result.out + result.err  # a spec, run: table t is missing
+    assert "no such table" in result.out

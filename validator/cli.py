@@ -21,14 +21,14 @@ import os
 import signal
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
-from . import __version__
+from . import __version__, commands
 from .affected import affected
 from .checks.base import Migration
 from .checks.base import Target as CheckTarget
@@ -59,7 +59,7 @@ from .selection import SelectionError, compile_expression, near
 from .session import DEFAULT_STEP_TIMEOUT
 
 if TYPE_CHECKING:
-    from _typeshed import SupportsWrite
+    pass
 
 EXIT_PASS, EXIT_FAIL, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_OUTPUT = 2
@@ -67,26 +67,12 @@ EXIT_OUTPUT = 2
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, except that help or a version that cannot be written to standard
-    output (a broken pipe, a full disk) is an output error, not silently lost:
-    argparse itself swallows the OSError."""
-
-    output_failed = False
-
-    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
-        if message and file is not None and file is sys.stdout:
-            self.output_failed |= not write_stdout(message)
-            return
-        super()._print_message(message, file)
-
-
-def parser() -> _Parser:
-    parser = _Parser(
+def parser() -> commands.Parser:
+    parser = commands.Parser(
         prog="validator",
         description="Check an SQLite schema or database against declarative YAML specs.",
-        epilog="Exit status: 0 pass, 1 a check failed, 2 unusable input or an output "
-        "that cannot be written, 3 internal error.",
+        epilog="Other commands: validator schema [spec|report]. Exit status: 0 pass, 1 a "
+        "check failed, 2 unusable input or an output that cannot be written, 3 internal error.",
     )
     parser.add_argument(
         "specs", nargs="+", type=Path, metavar="SPEC", help="spec files, or directories of them"
@@ -264,16 +250,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _guarded(argv: Sequence[str] | None) -> int:
-    arguments = parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    execute: Callable[[argparse.Namespace], int] = _main
+    if words and words[0] in commands.NAMES:
+        subcommand = commands.command(words[0])
+        arguments = subcommand.parser(f"validator {words[0]}")
+        execute = subcommand.execute
+        words = words[1:]
+    else:
+        arguments = parser()
     try:
-        options = arguments.parse_args(argv)
+        options = arguments.parse_args(words)
     except SystemExit as exc:  # argparse has printed the usage problem, help or version
-        if arguments.output_failed:
+        if getattr(arguments, "output_failed", False):
             return EXIT_OUTPUT
         return EXIT_INPUT if exc.code else EXIT_PASS
     try:
         with _signals_as_exceptions():
-            return _main(options)
+            return execute(options)
+    except ValidatorError as exc:  # a subcommand's bad input
+        return _fail(exc.problems)
     except KeyboardInterrupt:
         say("validator: interrupted")
         return EXIT_INTERRUPTED
