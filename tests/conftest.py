@@ -13,10 +13,16 @@ import pytest
 from validator import load_spec, run
 from validator.cli import main
 from validator.results import Report
+from validator.runner import plan
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "test_task_session.yaml"
 SCHEMA = ROOT / "schema.sql"
+
+SHIPPED = len(plan(load_spec(SPEC)))
+"""How many checks the shipped spec declares (on a schema: no audit, no migrations)."""
+REFUSALS = 15
+"""How many of them fail on the shipped schema without its transition trigger."""
 
 
 @dataclass(frozen=True)

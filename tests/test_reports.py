@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, assert_golden, shipped_report
+from conftest import REFUSALS, ROOT, SHIPPED, assert_golden, shipped_report
 from jsonschema import Draft202012Validator
 
 from validator.reports import render
@@ -45,7 +45,13 @@ def test_failing_report_counts_and_verdict(tmp_path: Path, monkeypatch: pytest.M
     report = shipped_report(tmp_path, trigger=False)
     document = json.loads(render("json", [report]))
     assert document["verdict"] == "FAIL"
-    assert document["summary"] == {"total": 73, "passed": 58, "failed": 15, "errors": 0}
+    assert document["summary"] == {
+        "total": SHIPPED,
+        "passed": SHIPPED - REFUSALS,
+        "failed": REFUSALS,
+        "errors": 0,
+        "warnings": 0,
+    }
     failed = [check for check in document["checks"] if check["outcome"] == "fail"]
     assert all(check["section"] == "state_machines" for check in failed)
     first = failed[0]

@@ -10,6 +10,7 @@ other.
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,30 @@ ALL_MACHINE = frozenset(
 )
 
 TRIGGER_START = "CREATE TRIGGER agent_sessions_status_transition"
+
+SESSION_CRITERIA = tuple(
+    f"criterion-{key}"
+    for key in (
+        4, 5, 6, 7, 8, 9, "iteration-counters", "iteration-number-unique", "iteration-statuses",
+        "session-agent", "session-delete-cascades", "session-started-at",
+        "session-with-iterations", "sessions-newest-first",
+    )
+)  # fmt: skip
+"""The criteria that create a session (directly or through a fixture)."""
+
+INVARIANTS = frozenset(
+    {"invariant-session-iterations-counted", "invariant-session-completed-after-start"}
+)
+
+BROKEN_ROWS = """\
+INSERT INTO agents (id, name, type, model) VALUES ('a', 'Agent', 't', 'm');
+INSERT INTO agent_sessions (id, agent_id, status, started_at, completed_at, total_iterations)
+VALUES ('counted-wrong', 'a', 'running', '2026-01-02 00:00:00', NULL, 2),
+       ('ends-first', 'a', 'completed', '2026-01-02 00:00:00', '2026-01-01 00:00:00', 0),
+       ('fine', 'a', 'completed', '2026-01-02 00:00:00', '2026-01-03 00:00:00', 1);
+INSERT INTO iteration_logs (id, session_id, iteration_number) VALUES ('l1', 'fine', 1);
+"""
+"""Rows that break each invariant of the shipped spec once, next to a row that keeps both."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +135,16 @@ VARIANTS: dict[str, Variant] = {
         ),
     ),
     "c8-iteration-count-not-updated": Variant(
-        _ids("criterion-8", "criterion-iteration-counters"),
+        # Every criterion that logs an iteration leaves the counting invariant broken.
+        _ids(
+            "criterion-8",
+            "criterion-iteration-counters",
+            "criterion-7",
+            "criterion-iteration-number-unique",
+            "criterion-iteration-statuses",
+            "criterion-session-delete-cascades",
+            "criterion-session-with-iterations",
+        ),
         spec=(
             (
                 "SET total_iterations = total_iterations + 1,",
@@ -207,8 +241,9 @@ VARIANTS: dict[str, Variant] = {
         ),
     ),
     "column-default-none-expected": Variant(
-        # A new session has completed_at '' instead of null: the initial rule breaks.
-        _ids("table-agent_sessions.completed_at", f"{MACHINE}.initial"),
+        # A new session has completed_at '' instead of null: the initial rule breaks,
+        # and '' is earlier than started_at, so every new session breaks an invariant.
+        _ids("table-agent_sessions.completed_at", f"{MACHINE}.initial", *SESSION_CRITERIA),
         schema=(
             (
                 "    completed_at TEXT,\n    current_iteration",
@@ -476,10 +511,27 @@ def test_spec_that_contradicts_the_schema_fails_each_column(attribute: str, tmp_
     assert not_passing(spec) == expected
 
 
+def test_invariants_fail_on_a_database_whose_rows_break_them(tmp_path: Path) -> None:
+    database = tmp_path / "harness.db"
+    connection = sqlite3.connect(database)
+    connection.executescript(SCHEMA.read_text("utf-8") + BROKEN_ROWS)
+    connection.close()
+    report = run(load_spec(SPEC), database_path=database, select=lambda p: p.id in INVARIANTS)
+    found = {check.id: check for check in report.checks}
+    assert set(found) == INVARIANTS and all(c.outcome == "fail" for c in found.values())
+    counted = found["invariant-session-iterations-counted"].findings[0].rows
+    assert counted is not None and counted.records() == [
+        {"id": "counted-wrong", "total_iterations": 2, "logged": 0}
+    ]
+    ordered = found["invariant-session-completed-after-start"].findings[0].rows
+    assert ordered is not None and [row["id"] for row in ordered.records()] == ["ends-first"]
+
+
 def test_every_shipped_check_is_shown_able_to_fail() -> None:
     report = run(load_spec(SPEC))
     ids = {check.id for check in report.checks}
     covered = frozenset().union(
+        INVARIANTS,
         *(variant.fails for variant in VARIANTS.values()),
         *(table_checks(table) for table in TABLES),
         *(columns_with(attribute) for attribute in FLIPS),

@@ -91,7 +91,7 @@ class _Annotation:
     def error(self) -> str:
         place = self.location
         return command(
-            "error",
+            "warning" if self.check.outcome == "warn" else "error",
             [
                 ("file", place.file),
                 ("line", str(place.line) if place.line else ""),
@@ -102,25 +102,26 @@ class _Annotation:
         )
 
     def plain(self) -> str:
-        label = "FAIL" if self.check.outcome == "fail" else "ERROR"
+        label = self.check.outcome.upper()
         message = self.message.replace("\n", "; ")
         return _plain(f"validator: {label} {self.location}: {self.title}: {message}")
 
 
-def _annotations(reports: Sequence[Report]) -> list[_Annotation]:
+def _annotations(reports: Sequence[Report], outcomes: tuple[str, ...]) -> list[_Annotation]:
     return [
         _Annotation(check, check.findings[0].location if check.findings else check.location)
         for report in reports
         for check in report.checks
-        if check.outcome != "pass"
+        if check.outcome in outcomes
     ]
 
 
 def _summary(report: Report) -> str:
     summary = report.summary
+    warnings = f", {summary.warnings} warnings" if summary.warnings else ""
     return _plain(
         f"validator: {report.verdict}: {summary.total} checks, {summary.passed} passed, "
-        f"{summary.failed} failed, {summary.errors} errors ({report.spec})"
+        f"{summary.failed} failed, {summary.errors} errors{warnings} ({report.spec})"
     )
 
 
@@ -137,9 +138,13 @@ def _notice(reports: Sequence[Report]) -> str:
 
 def render(reports: Sequence[Report], _: RenderOptions) -> str:
     """Annotations for what did not pass, then the summary lines."""
-    found = _annotations(reports)
+    found = _annotations(reports, ("fail", "error"))
     shown, rest = found[:ANNOTATION_LIMIT], found[ANNOTATION_LIMIT:]
     lines = [annotation.error() for annotation in shown]
+    # Rules of severity warn: warning annotations (GitHub shows ten of them too).
+    warned = _annotations(reports, ("warn",))
+    lines += [annotation.error() for annotation in warned[:ANNOTATION_LIMIT]]
+    lines += [annotation.plain() for annotation in warned[ANNOTATION_LIMIT:]]
     if rest:
         noun = "check" if len(rest) == 1 else "checks"
         lines.append(

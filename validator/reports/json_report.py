@@ -9,6 +9,7 @@ from typing import Any
 from ..errors import Location
 from ..results import CheckResult, Finding, Overall, Report
 from . import RenderOptions
+from .rows import records
 
 FORMAT_VERSION = 1
 
@@ -18,12 +19,16 @@ def _location(location: Location) -> dict[str, Any]:
 
 
 def _finding(finding: Finding) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "step": finding.step,
         "expected": finding.expected,
         "found": finding.found,
         "location": _location(finding.location),
     }
+    if finding.rows is not None:
+        data["count"] = finding.rows.count
+        data["rows"] = records(finding.rows)
+    return data
 
 
 def _check(check: CheckResult) -> dict[str, Any]:
@@ -54,6 +59,7 @@ def document(report: Report) -> dict[str, Any]:
             "passed": summary.passed,
             "failed": summary.failed,
             "errors": summary.errors,
+            "warnings": summary.warnings,
         },
         "checks": [_check(check) for check in report.checks],
     }

@@ -15,6 +15,7 @@ Layout, per spec (``report``) and check:
 - ``<testcase name="N. TITLE [ID]" classname="SPEC_STEM.SECTION">``:
   criteria are named by number and title, other checks by title, and the
   stable check id stays visible at the end of the name;
+- a check of outcome ``warn`` passes, with its findings in ``<system-out>``;
 - ``<failure message=ONE_LINE>`` (outcome ``fail``) or ``<error ...>``
   (outcome ``error``), whose body is one ``  file:line:col: step: expected
   ..., found ...`` line per finding: the lines the text report prints.
@@ -40,6 +41,7 @@ from pathlib import PurePath
 from ..results import CheckResult, Report
 from . import RenderOptions
 from .escape import visible
+from .rows import row_lines
 
 ROOT_NAME = "validator"
 """The ``name`` of the ``<testsuites>`` root."""
@@ -74,7 +76,11 @@ def class_name(report: Report, check: CheckResult) -> str:
 
 def _explanation(check: CheckResult) -> str:
     # Indented: the GitHub JUnit action finds the line as " PATH:LINE".
-    lines = [f"  {finding.location}: {finding}" for finding in check.findings]
+    lines = []
+    for finding in check.findings:
+        lines.append(f"  {finding.location}: {finding}")
+        if finding.rows is not None:
+            lines.extend(f"    {line}" for line in row_lines(finding.rows))
     return xml_safe("\n".join(lines) or _FALLBACK_MESSAGE[check.outcome])
 
 
@@ -91,6 +97,9 @@ def _testcase(
         if location.line > 0:
             attrib["line"] = str(location.line)
     case = ET.SubElement(parent, "testcase", attrib)
+    if check.outcome == "warn":  # passes the gate; the warning goes to the case's output
+        ET.SubElement(case, "system-out").text = "warning:\n" + _explanation(check)
+        return
     tag = _RESULT_TAG.get(check.outcome)
     if tag is None:
         return

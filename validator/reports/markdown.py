@@ -46,11 +46,12 @@ from ..errors import Location
 from ..results import CheckResult, Finding, MachineSummary, Outcome, Overall, Report
 from . import RenderOptions
 from .escape import visible
+from .rows import row_lines
 
 DETAILS_OVER = 50
 """Fold the table of checks into ``<details>`` when there are more checks than this."""
 
-_ICON = {"pass": "✅", "fail": "❌", "error": "⚠️"}
+_ICON = {"pass": "✅", "fail": "❌", "error": "⚠️", "warn": "🔶"}
 _VERDICT_ICON = {"PASS": "✅", "FAIL": "❌"}
 
 # ASCII punctuation that can start inline Markdown (emphasis, code, links, HTML,
@@ -107,9 +108,10 @@ def _where(location: Location) -> str:
 
 def _counts(report: Report) -> str:
     summary = report.summary
+    warnings = f", {summary.warnings} warnings" if summary.warnings else ""
     return (
         f"{summary.total} checks: {summary.passed} passed, "
-        f"{summary.failed} failed, {summary.errors} errors"
+        f"{summary.failed} failed, {summary.errors} errors{warnings}"
     )
 
 
@@ -144,24 +146,30 @@ def _checks(report: Report) -> list[str]:
             "</details>"]  # fmt: skip
 
 
-def _finding(finding: Finding) -> str:
-    return f"  - {_code(_where(finding.location))}: {_inline(str(finding))}"
+def _finding(finding: Finding) -> list[str]:
+    lines = [f"  - {_code(_where(finding.location))}: {_inline(str(finding))}"]
+    if finding.rows is not None:
+        lines.extend(f"    - {_code(line)}" for line in row_lines(finding.rows))
+    return lines
 
 
 def _failure(check: CheckResult) -> list[str]:
     head = f"- {_ICON[check.outcome]} **{_inline(check.display_title)}** {_code(check.id)}"
     if check.outcome == "error":
         head += " (could not run)"
+    elif check.outcome == "warn":
+        head += " (warning: the gate still passes)"
     if not check.findings:
         return [head, f"  - {_code(_where(check.location))}: {check.outcome}"]
-    return [head, *(_finding(finding) for finding in check.findings)]
+    return [head, *(line for finding in check.findings for line in _finding(finding))]
 
 
 def _failures(report: Report) -> list[str]:
     failing = [check for check in report.checks if check.outcome != "pass"]
     if not failing:
         return []
-    lines = [f"### Failures ({len(failing)})", ""]
+    heading = "Failures" if any(c.outcome != "warn" for c in failing) else "Warnings"
+    lines = [f"### {heading} ({len(failing)})", ""]
     for check in failing:
         lines.extend(_failure(check))
     return lines

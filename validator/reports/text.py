@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from ..results import SECTIONS, Overall, Report
 from . import RenderOptions
 from .escape import visible
+from .rows import row_lines
 
-_LABEL = {"pass": "PASS ", "fail": "FAIL ", "error": "ERROR"}
-_COLOR = {"pass": "\033[32m", "fail": "\033[31m", "error": "\033[33m"}
+_LABEL = {"pass": "PASS ", "fail": "FAIL ", "error": "ERROR", "warn": "WARN "}
+_COLOR = {"pass": "\033[32m", "fail": "\033[31m", "error": "\033[33m", "warn": "\033[35m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 
 
@@ -40,12 +41,15 @@ def _render_one(report: Report, paint: _Paint) -> list[str]:
             lines.append(f"  {label} {title}  {paint(f'[{check_id}]', _DIM)}")
             for finding in check.findings:
                 lines.append(visible(f"         {finding.location}: {finding}"))
+                if finding.rows is not None:
+                    lines.extend(visible(f"           {line}") for line in row_lines(finding.rows))
     summary = report.summary
     verdict = paint(report.verdict, _BOLD, _COLOR["pass" if report.verdict == "PASS" else "fail"])
     lines.append("")
+    warnings = f", {summary.warnings} warnings" if summary.warnings else ""
     lines.append(
         f"{verdict}: {summary.total} checks, {summary.passed} passed, "
-        f"{summary.failed} failed, {summary.errors} errors ({visible(report.spec)})"
+        f"{summary.failed} failed, {summary.errors} errors{warnings} ({visible(report.spec)})"
     )
     return lines
 
