@@ -1000,7 +1000,7 @@ def run_hypothesis(options: argparse.Namespace) -> int:
     database = None if options.no_database else DirectoryBasedExampleDatabase(options.database)
     with tempfile.TemporaryDirectory(prefix="fuzz-spec-loader-") as tmp:
         workdir = prepare(Path(tmp))
-        strategy = cases(options.target)
+        targets = list(options.target)
 
         def one(case: tuple[str, Any]) -> None:
             outcomes[check_case(case, workdir, strict=options.strict)] += 1
@@ -1009,7 +1009,10 @@ def run_hypothesis(options: argparse.Namespace) -> int:
         while True:
             size = options.batch
             if options.examples:
-                size = min(size, options.examples - outcomes.total())
+                # Batches take the targets in turn, so a short run exercises every one.
+                share = max(options.examples // len(targets), 1)
+                size = min(size, share, options.examples - outcomes.total())
+            strategy = cases([targets[batch % len(targets)]])
             if stop is not None:
                 left = stop - time.monotonic()
                 # Half of what the last rate says fits: inputs tend to grow during a run.

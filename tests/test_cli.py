@@ -58,7 +58,7 @@ def test_schema_that_does_not_apply_exits_2(run_cli: RunCli, tmp_path: Path) -> 
     result = run_cli(SPEC, "--schema", schema)
     assert result.status == 2
     assert result.out == ""
-    assert result.err == f'{schema}:3:1: near "TABLEE": syntax error\n'
+    assert result.err == f'{schema}:3:8: near "TABLEE": syntax error\n'
 
 
 def test_missing_schema_file_exits_2(run_cli: RunCli, tmp_path: Path) -> None:

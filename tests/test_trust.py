@@ -514,3 +514,81 @@ def test_a_companion_that_is_not_a_file_is_refused(
     assert "Traceback" not in result.err
     expected = "a directory" if kind == "directory" else "a FIFO"
     assert f"app.db: app.db-wal is {expected}, expected a regular file" in result.err
+
+
+# -- 8. messages point at the cause ----------------------------------------------------
+
+
+def test_a_schema_syntax_error_is_reported_at_its_token() -> None:
+    lines = [f"CREATE TABLE a{n} (id TEXT PRIMARY KEY);" for n in range(16)]
+    lines += ["CREATE TABLE b (", *(f"    c{n} TEXT," for n in range(12))]
+    lines += ["    d TEXTT NOT NULL DEFALT 3", ");"]
+    with pytest.raises(SchemaError) as caught:
+        sqlite.open_schema("\n".join(lines) + "\n", "schema.sql")
+    (problem,) = caught.value.problems
+    assert (problem.location.line, problem.location.column) == (30, 22)
+    assert 'near "DEFALT": syntax error' in problem.message
+
+
+MISMATCH = """\
+CREATE TABLE parent (id TEXT, name TEXT);
+CREATE TABLE child (id TEXT PRIMARY KEY, parent_id TEXT REFERENCES parent(id));
+"""
+
+
+def test_a_foreign_key_mismatch_in_the_schema_names_the_table_that_lost_its_key() -> None:
+    with pytest.raises(SchemaError) as caught:
+        sqlite.open_schema(MISMATCH + "INSERT INTO child VALUES ('c', NULL);\n", "schema.sql")
+    (problem,) = caught.value.problems
+    assert problem.location.line == 3
+    assert "(cause: parent table parent has no PRIMARY KEY or UNIQUE index on (id)" in (
+        problem.message
+    )
+    assert "at schema.sql:1:1" in problem.message
+
+
+def test_a_foreign_key_mismatch_in_a_call_names_its_cause(tmp_path: Path) -> None:
+    spec = """\
+version: 1
+name: mismatch
+schema: schema.sql
+operations:
+  add: {sql: "INSERT INTO child (id) VALUES ('c')"}
+criteria:
+  - id: add
+    title: writes to the child
+    steps: [{call: add, expect: {type: "null"}}]
+"""
+    (check,) = run(load_spec(write(tmp_path, spec, MISMATCH))).checks
+    assert check.outcome == "fail"
+    assert "foreign key mismatch" in check.message
+    assert "cause: parent table parent has no PRIMARY KEY" in check.message
+    assert "schema.sql:1:1)" in check.message
+
+
+def test_a_refusal_by_a_trigger_names_the_trigger_and_its_line(tmp_path: Path) -> None:
+    schema = ORDERS + textwrap.dedent("""\
+        CREATE TRIGGER no_undo
+        BEFORE UPDATE OF status ON orders
+        WHEN OLD.status = 'done'
+        BEGIN
+            SELECT RAISE(ABORT, 'orders: done is final');
+        END;
+        """)
+    spec = """\
+version: 1
+name: final
+schema: schema.sql
+operations:
+  add: {sql: "INSERT INTO orders (id, status) VALUES ('o', 'done')"}
+  undo: {sql: "UPDATE orders SET status = 'new' WHERE id = 'o'"}
+criteria:
+  - id: undo
+    title: an order that is done is moved back
+    steps: [{call: add}, {call: undo, expect: {type: "null"}}]
+"""
+    (check,) = run(load_spec(write(tmp_path, spec, schema))).checks
+    assert check.outcome == "fail"
+    assert "trigger error: orders: done is final" in check.message
+    assert "(raised by trigger no_undo at " in check.message
+    assert "schema.sql:10:25)" in check.message  # the message of its RAISE

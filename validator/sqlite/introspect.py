@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from ..session import BrokenForeignKey, Column, ForeignKey, Index, Table
+from ..session import Column, ForeignKey, Index, Table
 
 
 def quote(identifier: str) -> str:
@@ -70,50 +70,3 @@ def foreign_key_violations(connection: sqlite3.Connection, tables: tuple[str, ..
         len(connection.execute(f"PRAGMA foreign_key_check({quote(table)})").fetchall())
         for table in tables
     )
-
-
-def broken_foreign_keys(connection: sqlite3.Connection) -> list[BrokenForeignKey]:
-    """Foreign keys SQLite cannot enforce ("foreign key mismatch" on every write to
-    the child): the parent table is missing, or its columns are not exactly its
-    primary key or a unique index."""
-    broken: list[BrokenForeignKey] = []
-    tables: dict[str, Table] = {}
-    for folded, name in names(connection).items():
-        found = introspect(connection, name)
-        if found is not None:
-            tables[folded] = found
-    for table in tables.values():
-        grouped: dict[int, list[ForeignKey]] = {}
-        for fk in table.foreign_keys:
-            grouped.setdefault(fk.id, []).append(fk)
-        for parts in grouped.values():
-            columns = tuple(fk.column for fk in parts)
-            parent_name = parts[0].table
-            parent = tables.get(parent_name.casefold())
-            if parent is None:
-                reason = f"no such table {parent_name}"
-                broken.append(BrokenForeignKey(table.name, columns, parent_name, (), reason))
-                continue
-            targets = tuple(fk.target for fk in parts)
-            if None in targets:
-                key = parent.primary_key
-                if len(key) != len(columns):
-                    reason = (
-                        f"table {parent.name} has no PRIMARY KEY of {len(columns)} column(s) "
-                        "for REFERENCES without a column list"
-                    )
-                    broken.append(BrokenForeignKey(table.name, columns, parent.name, key, reason))
-                continue
-            wanted = tuple(str(target) for target in targets)
-            missing = [column for column in wanted if parent.column(column) is None]
-            if missing:
-                reason = f"table {parent.name} has no column {', '.join(missing)}"
-            elif not parent.unique(wanted):
-                reason = (
-                    f"table {parent.name} has no PRIMARY KEY or UNIQUE index on "
-                    f"({', '.join(wanted)})"
-                )
-            else:
-                continue
-            broken.append(BrokenForeignKey(table.name, columns, parent.name, wanted, reason))
-    return broken

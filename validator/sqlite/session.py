@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from .. import sqltext
+from .. import diagnose, sqltext
 from ..errors import Location, SchemaError
 from ..model import Operation, Returns, Sql
 from ..results import SAMPLE_ROWS, Rows
@@ -37,6 +37,15 @@ from .guard import Guard, Mode
 _READ = sqlite3.SQLITE_READ
 _UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: (.+)$")
 _SELF_CONTROL = frozenset({"begin", "commit", "end", "rollback", "savepoint", "release", "pragma"})
+
+
+def _at_token(statement: sqltext.Statement, message: str, name: str) -> Location | None:
+    """Where in the file the token SQLite's ``message`` is about starts, if it says."""
+    position = diagnose.locate_error(statement.sql, message)
+    if position is None:
+        return None
+    line, column = diagnose.in_file(statement, position)
+    return Location(name, line + 1, column + 1)
 
 
 def _controls_itself(text: str) -> bool:
@@ -74,6 +83,10 @@ class SqliteSession(Session):
         self._schema_version = -1
         self._broken: list[BrokenForeignKey] | None = None
         self._footprints: dict[str, Footprint] = {}
+        self.objects: dict[tuple[str, str], diagnose.SchemaObject] = {}
+        """What the applied scripts created, and where (to point at causes)."""
+        self.script_files: dict[tuple[str, str], str] = {}
+        """Which script (its name) created each of :attr:`objects`."""
         self.owns_temp_directory = False
         """Whether this session pointed SQLite's (process-wide) temporary folder
         at its private folder, which must be undone before that folder goes."""
@@ -169,7 +182,8 @@ class SqliteSession(Session):
         except sqlite3.Error as exc:
             blocked = guard.blocked(exc)
             kind = None if blocked else error_kind(exc)
-            raise CallError(guard.explain(exc), statement.location, kind, blocked=blocked) from None
+            message = guard.explain(exc) + ("" if blocked else self.cause(str(exc)))
+            raise CallError(message, statement.location, kind, blocked=blocked) from None
         except sqlite3.Warning as exc:
             raise CallError(one_line(exc), statement.location, None) from None
         except _TooBig as exc:
@@ -307,7 +321,18 @@ class SqliteSession(Session):
     def broken_foreign_keys(self) -> list[BrokenForeignKey]:
         self._fresh()
         if self._broken is None:
-            self._broken = introspect.broken_foreign_keys(self.connection)
+            with self.guard.user("engine"):
+                found = diagnose.unenforceable_foreign_keys(self.connection)
+            self._broken = [
+                BrokenForeignKey(
+                    key.child,
+                    key.child_columns,
+                    key.parent,
+                    key.parent_columns,
+                    self._broken_reason(key),
+                )
+                for key in found
+            ]
         return self._broken
 
     def dump(self) -> str:
@@ -340,21 +365,66 @@ class SqliteSession(Session):
         connection = self.connection
         guard = self.guard
         opened = Location(name)
-        for statement in sqltext.split(text):
-            where = Location(name, statement.line + 1, 1)
+        statements = sqltext.split(text)
+        for index, statement in enumerate(statements):
+            where = Location(name, statement.line + 1, statement.column + 1)
             self.current = where
             was_open = connection.in_transaction
             try:
                 with guard.user("schema"):
                     connection.execute(statement.sql).fetchall()
             except sqlite3.Error as exc:
-                raise SchemaError.at(where, guard.explain(exc)) from None
+                message = guard.explain(exc)
+                if not guard.blocked(exc):
+                    where = _at_token(statement, str(exc), name) or where
+                    self._remember(statements[: index + 1], name)
+                    message += self.cause(str(exc))
+                raise SchemaError.at(where, message) from None
             except sqlite3.Warning as exc:  # e.g. two statements where one was expected
                 raise SchemaError.at(where, one_line(exc)) from None
             if connection.in_transaction and not was_open:
                 opened = where
         self.current = None
+        self._remember(statements, name)
         return opened
+
+    def _remember(self, statements: list[sqltext.Statement], name: str) -> None:
+        created = diagnose.schema_objects(statements)
+        self.objects.update(created)
+        self.script_files.update(dict.fromkeys(created, name))
+
+    def cause(self, message: str) -> str:
+        """What to add to SQLite's ``message`` so that it names its cause: the
+        foreign key behind a "foreign key mismatch", the trigger behind a RAISE
+        refusal; empty when there is nothing to add."""
+        if diagnose.foreign_key_mismatch(message) is not None:
+            with self.guard.user("engine"):
+                causes = diagnose.mismatch_causes(self.connection, message)
+            return "".join(f" (cause: {self._broken_reason(key)})" for key in causes[:1])
+        raised = diagnose.raising_trigger(message, self._triggers())
+        if raised:
+            trigger, call = raised[0]
+            return f" (raised by trigger {trigger.name}{self._place(trigger, call.position)})"
+        return ""
+
+    def _broken_reason(self, key: diagnose.BrokenForeignKey) -> str:
+        found = diagnose.find(self.objects, key.parent)
+        where = self._place(found, found.position) if found is not None else ""
+        return f"{key.reason}{where}"
+
+    def _triggers(self) -> list[diagnose.SchemaObject]:
+        known = [o for o in self.objects.values() if o.kind == "trigger"]
+        if known:
+            return known
+        with self.guard.user("engine"):
+            return diagnose.triggers_in(self.connection)
+
+    def _place(self, found: diagnose.SchemaObject, position: diagnose.Position) -> str:
+        """`` at FILE:LINE:COL`` of ``position`` in the script that made ``found``."""
+        file = self.script_files.get((found.kind, diagnose.fold(found.name)))
+        if file is None:
+            return " (in the database)"
+        return f" at {Location(file, position.line + 1, position.column + 1)}"
 
     def _commit_left_open(self, opened: Location) -> None:
         connection = self.connection
