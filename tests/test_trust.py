@@ -592,3 +592,23 @@ criteria:
     assert "trigger error: orders: done is final" in check.message
     assert "(raised by trigger no_undo at " in check.message
     assert "schema.sql:10:25)" in check.message  # the message of its RAISE
+
+
+@pytest.mark.skipif(
+    not hasattr(sqlite3.Connection, "setconfig"),
+    reason="Python 3.12+ can switch SQLite's double-quoted string fallback off",
+)
+def test_user_sql_cannot_read_an_unknown_double_quoted_name_as_a_string(tmp_path: Path) -> None:
+    spec = """\
+version: 1
+name: quoted
+schema: schema.sql
+operations:
+  get: {returns: {one: 'SELECT "no_such_column" AS value FROM orders'}}
+criteria:
+  - id: quoted
+    title: an unknown quoted name
+    steps: [{call: get, expect: {type: "null"}}]
+"""
+    (check,) = run(load_spec(write(tmp_path, spec, ORDERS))).checks
+    assert check.outcome == "fail" and "no such column: no_such_column" in check.message

@@ -32,8 +32,22 @@ def connect(target: str = ":memory:") -> sqlite3.Connection:
     """
     connection = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
     connection.text_factory = _text
+    _no_string_fallback(connection)
     _foreign_keys_on(connection, Location(target))
     return connection
+
+
+def _no_string_fallback(connection: sqlite3.Connection) -> None:
+    """Where Python and SQLite allow it (Python 3.12+), switch off SQLite's
+    reading of an unknown double-quoted name as a string in statements that
+    read or write data (``SELECT "no_such_column"`` is then an error, not the
+    text 'no_such_column'). Schemas keep it: old schemas write string
+    literals in double quotes. On older Pythons the engine's own SQL never
+    depends on it: every name is resolved against the database first."""
+    setconfig = getattr(connection, "setconfig", None)
+    option = getattr(sqlite3, "SQLITE_DBCONFIG_DQS_DML", None)
+    if setconfig is not None and option is not None:
+        setconfig(option, False)
 
 
 def _text(raw: bytes) -> str:
