@@ -137,11 +137,28 @@ class Fixture:
 
 @dataclass(frozen=True)
 class TimestampRule:
-    """``column`` is non-null exactly in ``states``."""
+    """The rules of one timestamp column of a state machine.
+
+    ``states`` (None: no such rule): non-null exactly in these states.
+    ``entering``: set (non-null) after a move into one of these states (the
+    create call enters the initial state). ``kept``: once set, never changed
+    or cleared by a move. ``leaving``: null after a move out of one of these
+    states. ``not_before``: where both are set, not earlier than that column.
+    """
 
     column: str
-    states: frozenset[str]
+    states: frozenset[str] | None
     location: Location
+    entering: frozenset[str] = frozenset()
+    kept: bool = False
+    leaving: frozenset[str] = frozenset()
+    not_before: str | None = None
+    not_before_location: Location | None = None
+
+    @property
+    def named_states(self) -> frozenset[str]:
+        """Every state the rule names."""
+        return (self.states or frozenset()) | self.entering | self.leaving
 
 
 @dataclass(frozen=True)
@@ -436,12 +453,8 @@ class _Builder:
         path = ("state_machines", name)
         terminal = tuple(data.get("terminal", []))
         timestamps = tuple(
-            TimestampRule(
-                column,
-                frozenset(terminal if states == "terminal" else states),
-                self.key_at(*path, "timestamps", column),
-            )
-            for column, states in data.get("timestamps", {}).items()
+            self.timestamp((*path, "timestamps", column), column, rule, terminal)
+            for column, rule in data.get("timestamps", {}).items()
         )
         transitions = tuple(
             Transition(source, target, self.at(*path, "transitions", source, i))
@@ -465,6 +478,26 @@ class _Builder:
             move=self.call((*path, "move"), data["move"]),
             reject_others=bool(data.get("reject_others", False)),
             path=path,
+        )
+
+    def timestamp(
+        self, path: Path_, column: str, rule: Any, terminal: tuple[str, ...]
+    ) -> TimestampRule:
+        def states(value: Any) -> frozenset[str]:
+            return frozenset(terminal if value == "terminal" else value)
+
+        where = self.source.at(path, key=True)
+        if not isinstance(rule, dict):  # 'terminal' or a list: set exactly in those states
+            return TimestampRule(column, states(rule), where)
+        return TimestampRule(
+            column,
+            states(rule["set_in"]) if "set_in" in rule else None,
+            where,
+            entering=states(rule.get("set_on_entering", [])),
+            kept=bool(rule.get("kept", False)),
+            leaving=states(rule.get("cleared_on_leaving", [])),
+            not_before=rule.get("not_before"),
+            not_before_location=self.at(*path, "not_before") if "not_before" in rule else None,
         )
 
     def expectation(self, path: Path_, name: str, schema: Any) -> Expectation:

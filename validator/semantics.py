@@ -216,8 +216,13 @@ class _Checker:
             if machine.allowed(state):
                 yield Problem(where, f"terminal state {state!r} has outgoing transitions")
         for rule in machine.timestamps:
-            for state in sorted(rule.states - states):
+            for state in sorted(rule.named_states - states):
                 yield from unknown(state, rule.location, "timestamp state")
+            if rule.kept and rule.leaving:
+                yield Problem(
+                    rule.location,
+                    f"timestamp {rule.column!r} cannot be both kept and cleared on leaving",
+                )
         if machine.initial in states:
             reachable = _reachable(machine)
             for i, state in enumerate(machine.states):

@@ -23,6 +23,7 @@ from ..session import (
     NoDuplicates,
     NoNulls,
     NoOrphans,
+    NotBefore,
     Rule,
     SetExactlyIn,
     UnknownName,
@@ -60,14 +61,23 @@ def plan(spec: Spec, target: Target) -> list[Planned]:
             f"every {column} of {table} one of {', '.join(machine.states)}",
         )
         for stamp in machine.timestamps:
-            states = tuple(sorted(stamp.states))
-            add(
-                f"{base}.{stamp.column}",
-                f"rows of {table}: {stamp.column} is set exactly in {', '.join(states)}",
-                stamp.location,
-                SetExactlyIn(table, column, stamp.column, states),
-                f"{stamp.column} set exactly where {column} is one of {', '.join(states)}",
-            )
+            if stamp.states is not None:
+                states = tuple(sorted(stamp.states))
+                add(
+                    f"{base}.{stamp.column}",
+                    f"rows of {table}: {stamp.column} is set exactly in {', '.join(states)}",
+                    stamp.location,
+                    SetExactlyIn(table, column, stamp.column, states),
+                    f"{stamp.column} set exactly where {column} is one of {', '.join(states)}",
+                )
+            if stamp.not_before is not None:
+                add(
+                    f"{base}.{stamp.column}.not_before",
+                    f"rows of {table}: {stamp.column} is not earlier than {stamp.not_before}",
+                    stamp.not_before_location or stamp.location,
+                    NotBefore(table, stamp.column, stamp.not_before),
+                    f"{stamp.column} not earlier than {stamp.not_before} where both are set",
+                )
     for rule in spec.tables:
         name = rule.name
         for col in rule.columns:

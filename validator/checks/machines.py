@@ -18,7 +18,7 @@ from itertools import pairwise
 from typing import Any
 
 from ..errors import Location
-from ..model import Spec, StateMachine
+from ..model import Spec, StateMachine, TimestampRule
 from ..results import CheckResult, Finding, MachineSummary, Planned, Probe, Section
 from ..sandbox import Sandbox, SetupError
 from ..session import CallError, Session, UnknownName
@@ -260,6 +260,11 @@ class _MachineChecker:
         if machine.key is not None:
             named.append((machine.key, at((*machine.path, "key"))))
         named += [(rule.column, rule.location) for rule in machine.timestamps]
+        named += [
+            (rule.not_before, rule.not_before_location or rule.location)
+            for rule in machine.timestamps
+            if rule.not_before is not None
+        ]
         for column, where in named:
             if table.column(column) is None:
                 found = f"no such column {column} in table {table.name}"
@@ -272,6 +277,12 @@ class _MachineChecker:
         where = planned.location  # the rule: the transition, reject_others or states
         step = f"{probe.source} -> {probe.target}"
         with self.session.isolated():
+            before = None
+            if any(rule.kept for rule in machine.timestamps):
+                try:
+                    before = self.read(row, where, step)
+                except _Failed as failed:
+                    return [failed.finding]
             try:
                 sandbox.call(machine.move, {"row": row, "to": probe.target}, step)
             except CallError as exc:
@@ -293,7 +304,9 @@ class _MachineChecker:
                 shown = state.get(machine.column)
                 found = f"it was accepted (state now {shown!r})"
                 return [*broken, Finding(where, "the database to refuse the move", found, step)]
-            problem = self.verify(state, probe.target, where, step)
+            problem = self.verify(
+                state, probe.target, where, step, source=probe.source, before=before
+            )
             return [*broken, problem] if problem else broken
 
     def primary_key(self) -> str | None:
@@ -311,7 +324,7 @@ class _MachineChecker:
         if key not in row:
             expected = f"the created row to have a {key!r} field"
             raise _Failed(Finding(where, expected, f"fields {', '.join(sorted(row))}", step, True))
-        columns = [machine.column, *(rule.column for rule in machine.timestamps)]
+        columns = list(dict.fromkeys(_columns(machine)))
         try:
             found = self.session.read(machine.table, key, row[key], columns, where)
         except UnknownName as exc:
@@ -332,20 +345,61 @@ class _MachineChecker:
         step: str,
         *,
         timestamps: bool = True,
+        source: str | None = None,
+        before: dict[str, Any] | None = None,
     ) -> Finding | None:
+        """Whether the row is in ``expected`` and, with ``timestamps``, keeps every
+        timestamp rule after a move from ``source`` (None: the row was just
+        created) whose row was ``before`` (when a rule needs the old values)."""
         machine = self.machine
         found = state[machine.column]
         if found != expected:
             return Finding(where, f"{machine.column} = {expected!r}", f"{found!r}", step)
         for rule in machine.timestamps if timestamps else ():
-            value = state[rule.column]
-            if expected in rule.states and value is None:
-                return Finding(rule.location, f"{rule.column} set in {expected!r}", "null", step)
-            if expected not in rule.states and value is not None:
-                return Finding(
-                    rule.location, f"{rule.column} null in {expected!r}", f"{value!r}", step
-                )
+            problem = _broken_rule(rule, state, expected, source, before)
+            if problem is not None:
+                wanted, seen = problem
+                return Finding(rule.location, wanted, seen, step)
         return None
+
+
+def _columns(machine: StateMachine) -> Iterator[str]:
+    """The columns read back after a move: the state, each timestamp, and the
+    columns timestamps must not be earlier than."""
+    yield machine.column
+    for rule in machine.timestamps:
+        yield rule.column
+        if rule.not_before is not None:
+            yield rule.not_before
+
+
+def _broken_rule(
+    rule: TimestampRule,
+    state: dict[str, Any],
+    target: str,
+    source: str | None,
+    before: dict[str, Any] | None,
+) -> tuple[str, str] | None:
+    """``(expected, found)`` for the first way ``state`` breaks ``rule`` after a
+    move from ``source`` to ``target``, or None."""
+    column, value = rule.column, state[rule.column]
+    moved = source != target
+    if rule.states is not None:
+        if target in rule.states and value is None:
+            return f"{column} set in {target!r}", "null"
+        if target not in rule.states and value is not None:
+            return f"{column} null in {target!r}", repr(value)
+    if moved and target in rule.entering and value is None:
+        return f"{column} set on entering {target!r}", "null"
+    if moved and source in rule.leaving and value is not None:
+        return f"{column} cleared on leaving {source!r}", repr(value)
+    old = None if before is None else before.get(column)
+    if rule.kept and old is not None and value != old:
+        return f"{column} kept once set ({old!r})", "null" if value is None else repr(value)
+    other = state.get(rule.not_before) if rule.not_before is not None else None
+    if value is not None and other is not None and value < other:
+        return f"{column} not earlier than {rule.not_before} ({other!r})", repr(value)
+    return None
 
 
 class _Failed(Exception):
