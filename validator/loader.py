@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from . import files
 from .errors import Location, Problem, SpecError, ValidatorError
 
 MAX_BYTES = 1024 * 1024
@@ -166,20 +167,10 @@ def read_text(
     limit: int | None = MAX_BYTES,
     what: str = "a spec file",
 ) -> str:
-    """Read ``path`` as UTF-8 (a BOM is fine), refusing what is too big or not
-    text; problems are raised as ``error`` located in ``name``."""
-    where = Location(name)
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read() if limit is None else handle.read(limit + 1)
-    except FileNotFoundError:
-        raise error.at(where, "no such file") from None
-    except IsADirectoryError:
-        raise error.at(where, f"is a directory, expected {what}") from None
-    except OSError as exc:
-        raise error.at(where, f"cannot read: {exc.strerror or exc}") from None
-    if limit is not None and len(raw) > limit:
-        raise error.at(where, f"file is larger than {limit} bytes")
+    """Read ``path`` as UTF-8 (a BOM is fine), refusing what is not a regular file
+    (without blocking on a FIFO), too big or not text; problems are raised as
+    ``error`` located in ``name``."""
+    raw = files.read_regular(path, name, error, limit, what)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
