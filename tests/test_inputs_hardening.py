@@ -8,8 +8,10 @@ integers that crashed, problems reported at the wrong node.
 
 from __future__ import annotations
 
+import math
 import os
 import socket
+import sqlite3
 import stat
 import sys
 import threading
@@ -22,7 +24,7 @@ from typing import Any
 import pytest
 from conftest import RunCli
 
-from validator import discover, files, loader
+from validator import discover, files, load_spec, loader, sqltext, templates
 from validator.errors import SchemaError, SpecError, UsageError
 
 SCHEMA_SQL = "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, qty INTEGER);\n"
@@ -323,3 +325,290 @@ def test_unreadable_yaml_in_a_spec_folder_is_a_located_problem(
     result = run_cli(tmp_path)
     assert (result.status, result.out) == (2, "")
     assert result.err == f"{hidden}: cannot read: Permission denied\n"
+
+
+# -- loading is linear in the size of the spec ---------------------------------------
+
+_HEAD = "version: 1\nname: big\nschema: schema.sql\n"
+_OPERATION = (
+    "operations:\n  op:\n    params: [a]\n    defaults: {b: 1}\n"
+    "    sql: INSERT INTO items (name) VALUES (:a)\n    returns: {one: SELECT 1}\n"
+)
+
+
+def _params(n: int) -> str:
+    names = ", ".join(f"p{i}" for i in range(n))
+    args = ", ".join(f"p{i}: {i}" for i in range(n))
+    return (
+        f"{_HEAD}operations:\n  op:\n    params: [{names}]\n    sql: SELECT 1\n"
+        f"fixtures:\n  f: {{call: op, with: {{{args}}}}}\n"
+        "criteria:\n  - {id: 1, title: t, given: [f], steps: [{call: op, with: {"
+        f"{args}}}, raises: check}}]}}\n"
+    )
+
+
+def _defaults_and_calls(n: int) -> str:
+    defaults = ", ".join(f"p{i}: 1" for i in range(n))
+    calls = "".join(f"  f{i}: {{call: op, with: {{p{i}: 2}}}}\n" for i in range(n))
+    return (
+        f"{_HEAD}operations:\n  op:\n    defaults: {{{defaults}}}\n    sql: SELECT 1\n"
+        f"fixtures:\n{calls}tables: {{items: {{}}}}\n"
+    )
+
+
+def _fixture_chain(n: int, *, shared: bool) -> str:
+    """n fixtures, each given the one before; n criteria, each given the last
+    fixture (``shared``) or each its own (so n closures of every size)."""
+    chain = "".join(
+        f"  f{i}: {{given: [f{i - 1}], call: op, with: {{a: '${{f{i - 1}.a}}'}}}}\n"
+        for i in range(1, n)
+    )
+    criteria = "".join(
+        f"  - {{id: c{i}, title: t, given: [f{n - 1 if shared else i}], "
+        f"steps: [{{call: op, with: {{a: '${{f0.a}}'}}, raises: check}}]}}\n"
+        for i in range(n)
+    )
+    fixtures = f"fixtures:\n  f0: {{call: op, with: {{a: 1}}}}\n{chain}"
+    return f"{_HEAD}{_OPERATION}{fixtures}criteria:\n{criteria}"
+
+
+def _machine(n: int, *, star: bool) -> str:
+    states = [f"s{i}" for i in range(n)]
+    if star:  # every state a terminal target of s0, stamped
+        moves = f"      s0: [{', '.join(states[1:])}]\n"
+        terminal = ", ".join(states[1:])
+        extra = f"    terminal: [{terminal}]\n    timestamps: {{x: terminal, y: [{terminal}]}}\n"
+    else:  # a chain s0 -> s1 -> ... -> sN
+        moves = "".join(f"      s{i}: [s{i + 1}]\n" for i in range(n - 1))
+        extra = f"    terminal: [s{n - 1}]\n"
+    return (
+        f"{_HEAD}{_OPERATION}state_machines:\n  m:\n    table: items\n    column: name\n"
+        f"    states: [{', '.join(states)}]\n    initial: s0\n    transitions:\n{moves}{extra}"
+        "    create: {call: op, with: {a: 1}}\n    move: {call: op, with: {a: '${to}'}}\n"
+    )
+
+
+def _criteria(n: int) -> str:
+    criteria = "".join(
+        f"  - {{id: {i + 1}, title: t, steps: [{{call: op, with: {{a: 1}}, as: r}}], "
+        "expect: {r: {type: object, required: [x]}}}\n"
+        for i in range(n)
+    )
+    return f"{_HEAD}{_OPERATION}criteria:\n{criteria}"
+
+
+def _columns_and_keys(n: int) -> str:
+    columns = "".join(f"      c{i}: {{type: TEXT, references: items.c{i}}}\n" for i in range(n))
+    keys = "".join(f"      - [c{i}, c{i + 1}]\n" for i in range(n - 1))
+    return f"{_HEAD}tables:\n  items:\n    columns:\n{columns}    unique:\n{keys}"
+
+
+def _expectation(n: int) -> str:
+    names = ", ".join(f"k{i}" for i in range(n))
+    properties = "".join(f"          k{i}: {{const: '${{r.k{i}}}'}}\n" for i in range(n))
+    return (
+        f"{_HEAD}{_OPERATION}criteria:\n  - id: 1\n    title: t\n"
+        "    steps: [{call: op, with: {a: 1}, as: r}]\n    expect:\n      r:\n"
+        f"        type: object\n        required: [{names}]\n        properties:\n{properties}"
+    )
+
+
+def _steps(n: int) -> str:
+    steps = "".join(
+        f"      - {{call: op, with: {{a: ['${{r{i - 1}.x}}', '${{r{i - 1}.y}}']}}, as: r{i}}}\n"
+        for i in range(1, n)
+    )
+    first = "      - {call: op, with: {a: 1}, as: r0}\n"
+    return (
+        f"{_HEAD}{_OPERATION}criteria:\n  - id: 1\n    title: t\n    steps:\n"
+        f"{first}{steps}    expect: {{r0: {{type: object}}}}\n"
+    )
+
+
+def _statements(n: int) -> str:
+    folded = "".join(f"SELECT {i}; " for i in range(n))
+    return f'{_HEAD}operations:\n  op:\n    sql: "{folded}"\ntables: {{items: {{}}}}\n'
+
+
+SHAPES = {
+    "params": _params,
+    "defaults-and-calls": _defaults_and_calls,
+    "fixture-chain": lambda n: _fixture_chain(n, shared=False),
+    "shared-fixture-chain": lambda n: _fixture_chain(n, shared=True),
+    "machine-chain": lambda n: _machine(n, star=False),
+    "machine-star": lambda n: _machine(n, star=True),
+    "criteria": _criteria,
+    "columns-and-keys": _columns_and_keys,
+    "expectation": _expectation,
+    "steps": _steps,
+    "statements": _statements,
+}
+
+
+def _work(path: Path) -> int:
+    """How many Python lines (and calls) loading ``path`` executes: a measure of
+    work that does not depend on the machine, unlike time."""
+    events = 0
+
+    def count(*_: Any) -> Any:
+        nonlocal events
+        events += 1
+        return count
+
+    sys.settrace(count)
+    try:
+        load_spec(path)
+    finally:
+        sys.settrace(None)
+    return events
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_loading_is_linear_in_the_size_of_the_spec(shape: str, tmp_path: Path) -> None:
+    """Doubling a spec must double the work of loading it, not quadruple it
+    (a quadratic step made a 20,000-parameter operation take two minutes)."""
+    (tmp_path / "schema.sql").write_text(SCHEMA_SQL, "utf-8")
+    work = []
+    for n in (0, 150, 300, 600):  # the first load (n = 0) only warms the caches
+        path = tmp_path / f"{shape}-{n}.yaml"
+        path.write_text(SHAPES[shape](max(n, 150)), "utf-8")
+        work.append(_work(path))
+    growth = (work[3] - work[2]) / (work[2] - work[1])
+    assert growth < 2.5, f"doubling the spec multiplied the added work by {growth:.2f}"
+
+
+def test_splitting_a_trigger_asks_sqlite_about_each_character_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SQLite's completeness test was asked again at every ';' of a trigger body,
+    each time about the whole body so far: quadratic in the body's length."""
+    body = "".join(f"  INSERT INTO log VALUES ({i});\n" for i in range(3000))
+    trigger = f"CREATE TRIGGER t AFTER INSERT ON items BEGIN\n{body}END;\n"
+    text = "CREATE TABLE log (n);\n" + trigger + "SELECT 1; SELECT 'a;b';\n" * 500
+    asked = 0
+    complete = sqlite3.complete_statement
+
+    def counted(piece: str) -> bool:
+        nonlocal asked
+        asked += len(piece)
+        return complete(piece)
+
+    monkeypatch.setattr(sqlite3, "complete_statement", counted)
+    statements = sqltext.split(text)
+    assert len(statements) == 2 + 1000
+    assert statements[1].sql == trigger.strip()
+    assert [s.line for s in statements[:4]] == [0, 1, 3003, 3003]
+    assert asked <= 2 * len(text)
+
+
+def test_split_keeps_a_trigger_whole_whatever_end_means_inside_it() -> None:
+    trigger = (
+        "CREATE TEMP TRIGGER t AFTER INSERT ON items BEGIN\n"
+        "  SELECT CASE WHEN 1 THEN 2 END;\n"
+        "  SELECT 'END;' ; -- END;\n"
+        '  /* ; END ; */ SELECT "end" ;\n'
+        "end ;"
+    )
+    statements = sqltext.split(trigger + "\nSELECT 1;")
+    assert [s.sql for s in statements] == [trigger, "SELECT 1;"]
+
+
+def test_statements_on_one_line_are_located_each_at_its_own_column(tmp_path: Path) -> None:
+    """Statement N of a quoted or folded SQL string was searched from the
+    string's start, so equal statements were all placed at the first one."""
+    text = (
+        f'{_HEAD}operations:\n  op:\n    sql: "SELECT :a; SELECT :a; SELECT :b"\n'
+        "tables: {items: {}}\n"
+    )
+    path = tmp_path / "spec.yaml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(SpecError) as raised:
+        load_spec(path)
+    assert [str(problem) for problem in raised.value.problems] == [
+        f"{path}:6:10: operation 'op' uses :a, which is not declared in params or defaults "
+        "(declared: none)",
+        f"{path}:6:22: operation 'op' uses :a, which is not declared in params or defaults "
+        "(declared: none)",
+        f"{path}:6:33: operation 'op' uses :b, which is not declared in params or defaults "
+        "(declared: none)",
+    ]
+
+
+def test_locating_statements_that_are_not_in_the_text_is_linear(tmp_path: Path) -> None:
+    """Escaped statements (``\\x53ELECT``) are not found as written: each search
+    went on to the end of the file. 20,000 of them must load in a moment (the
+    quadratic search took a minute here; this test asserts no time)."""
+    statements = "\\x53ELECT 1; " * 20_000
+    text = f'{_HEAD}operations:\n  op:\n    sql: "{statements}"\ntables: {{items: {{}}}}\n'
+    text += "# filler\n" * 10_000
+    path = tmp_path / "spec.yaml"
+    path.write_text(text, "utf-8")
+    spec = load_spec(path)
+    located = spec.operations["op"].statements
+    assert len(located) == 20_000
+    assert {sql.location.line for sql in located} == {6}
+
+
+# -- numbers and references that crashed the run ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1e400", "number 1e400 is too large for a 64-bit float; write .inf if infinity is meant"),
+        (
+            "-1e400",
+            "number -1e400 is too large for a 64-bit float; write -.inf if infinity is meant",
+        ),
+        (
+            "!!float 1" + "0" * 400,
+            "number 1" + "0" * 29 + "\u2026 is too large for a 64-bit float; "
+            "write .inf if infinity is meant",
+        ),
+    ],
+)
+def test_numbers_too_large_for_a_float_are_refused(text: str, message: str) -> None:
+    with pytest.raises(SpecError) as raised:
+        loader.load_text(f"a:\n  b: {text}\n", "x.yaml")
+    assert str(raised.value) == f"x.yaml:2:6: {message}"
+
+
+def test_infinity_written_as_such_is_kept() -> None:
+    document = loader.load_text("a: [.inf, -.inf, !!float .inf, 1e308]\n", "x.yaml")
+    assert document.data == {"a": [math.inf, -math.inf, math.inf, 1e308]}
+
+
+@pytest.mark.parametrize("part", ["\u00b2", "\u0663", "0" * 4999 + "1", "9" * 19])
+def test_a_reference_never_crashes_on_an_odd_index(part: str) -> None:
+    """``int()`` refuses ``²`` and more than 4,300 digits: a lookup fails cleanly."""
+    scope = templates.Scope(templates.Clock(), {"rows": [{"name": "a"}, {"name": "b"}]})
+    with pytest.raises(templates.TemplateError, match=r"rows has 2 item\(s\), no \["):
+        scope.lookup(f"rows.{part}.name")
+    assert scope.lookup("rows.01.name") == "b"
+
+
+def test_messages_list_at_most_twenty_names(tmp_path: Path) -> None:
+    """Each problem listed every bound or defined name: a typo in each of n
+    references among n fixtures printed n * n names."""
+    n = 100
+    fixtures = "".join(f"  f{i}: {{call: op, with: {{a: {i}}}}}\n" for i in range(n))
+    given = ", ".join(f"f{i}" for i in range(n))
+    criteria = "".join(
+        f"  - {{id: c{i}, title: t, given: [{given}], "
+        f"steps: [{{call: op, with: {{a: '${{nope{i}.a}}'}}, raises: check}}, "
+        f"{{call: nop{i}}}, {{call: op, with: {{a: 1, z{i}: 2}}, raises: check}}]}}\n"
+        for i in range(n)
+    )
+    path = tmp_path / "spec.yaml"
+    path.write_text(f"{_HEAD}{_OPERATION}fixtures:\n{fixtures}criteria:\n{criteria}", "utf-8")
+    with pytest.raises(SpecError) as raised:
+        load_spec(path)
+    problems = [problem.message for problem in raised.value.problems]
+    assert len(problems) == 3 * n
+    assert max(len(message) for message in problems) < 300
+    # The first fixtures in the spec's order (and the generators), sorted.
+    assert problems[0] == (
+        "${nope0.a}: 'nope0' is not bound here (bound: f0, f1, f10, f11, f12, f13, f14, f15, "
+        "f16, f17, f18, f19, f2, f20, f3, f4, f5, f6, f7, f8 and 83 more)"
+    )
+    assert problems[1] == ("unknown operation 'nop0' (defined: op)")

@@ -16,6 +16,7 @@ this module alone, with positions recorded on the way.
 
 from __future__ import annotations
 
+import bisect
 import gc
 import math
 import re
@@ -81,29 +82,66 @@ class SourceMap:
         """The text's lines, split only when a position inside a string is needed."""
         return self.text.splitlines()
 
-    def text_line(self, path: Path_, offset: int, snippet: str = "") -> Location:
-        """Where the text ``snippet``, on line ``offset`` (0-based) of the string at
-        ``path``, starts in the file.
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        """The offset in :attr:`text` where each of :attr:`lines` starts."""
+        starts = [0]
+        for line in self.text.splitlines(keepends=True):
+            starts.append(starts[-1] + len(line))
+        return starts
 
-        In a ``|`` block the lines are the file's; in any other style YAML may
-        have folded them, so the snippet's first words are looked up instead.
-        """
+    def _offset(self, where: Location) -> int:
+        starts = self._line_starts
+        line = min(max(where.line, 1), len(starts)) - 1
+        return min(starts[line] + max(where.column, 1) - 1, len(self.text))
+
+    def _location(self, offset: int) -> Location:
+        line = bisect.bisect_right(self._line_starts, offset)
+        return Location(self.file, line, offset - self._line_starts[line - 1] + 1)
+
+    def text_line(self, path: Path_, offset: int) -> Location:
+        """Where line ``offset`` (0-based) of the string at ``path`` starts in the
+        file: in a ``|`` block the lines are the file's; in any other style YAML
+        may have folded them, so the string's own start is given."""
         start = self.at(path)
-        if path in self.literal_blocks:
-            line = start.line + 1 + offset
-            text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-            return Location(self.file, line, len(text) - len(text.lstrip()) + 1)
-        words = snippet.split()[:2]
-        if not words:
+        if path not in self.literal_blocks:
             return start
-        pattern = re.compile(r"\s+".join(re.escape(word) for word in words))
-        for number in range(start.line, len(self.lines) + 1):
-            text = self.lines[number - 1]
-            begin = start.column - 1 if number == start.line else 0
-            found = pattern.search(text, begin)
-            if found:
-                return Location(self.file, number, found.start() + 1)
-        return start
+        line = start.line + 1 + offset
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return Location(self.file, line, len(text) - len(text.lstrip()) + 1)
+
+    def statement_locations(self, path: Path_, statements: list[tuple[int, str]]) -> list[Location]:
+        """Where each statement, given as (0-based line within the string at
+        ``path``, text), starts in the file.
+
+        In a ``|`` block the lines are the file's. In any other style the first
+        statement is placed at the string itself, and since YAML may
+        have folded lines and expanded escapes, so each statement's first words
+        are looked for, in order: after the previous statement's text (a
+        statement takes at least as much source as text), and within a window
+        proportional to the two statements' length, so that statements written
+        in a way that cannot be found (``\\x53ELECT``) cost no more than their
+        length. A statement not found is placed at the previous one.
+        """
+        if path in self.literal_blocks:
+            return [self.text_line(path, line) for line, _ in statements]
+        located: list[Location] = []
+        lower = self._offset(self.at(path))  # no statement starts before this
+        previous = ""
+        for sql in (text for _, text in statements):
+            words = sql.split()[:2]
+            begin = lower + len(previous)
+            end = begin + 16 * (len(previous) + len(sql)) + 256
+            pattern = re.compile(r"\s+".join(re.escape(word) for word in words))
+            found = pattern.search(self.text, begin, end) if words else None
+            if found is not None:
+                lower = found.start()
+                located.append(self._location(lower) if located else self.at(path))
+            else:
+                lower = begin
+                located.append(located[-1] if located else self.at(path))
+            previous = sql
+        return located
 
     def at(self, path: Path_, *, key: bool = False) -> Location:
         """The location of ``path``, or of its nearest recorded ancestor."""
@@ -362,7 +400,7 @@ class _Builder:
         tag = event.tag
         plain = event.implicit[0] and not event.style  # libyaml says "", PyYAML None
         if tag in (None, "!"):
-            return resolve_plain(event.value) if plain else event.value
+            return self._number(event, resolve_plain(event.value)) if plain else event.value
         if tag == _CORE + "str":
             return event.value
         if tag in (_CORE + "int", _CORE + "float", _CORE + "bool", _CORE + "null"):
@@ -371,9 +409,28 @@ class _Builder:
             if not _fits(value, kind):
                 self._note(event, f"{event.value!r} is not a valid !!{kind}")
                 return event.value
-            return float(value) if kind == "float" else value
+            if kind == "float":
+                try:
+                    value = float(value)
+                except OverflowError:  # !!float 1000...0: an int too large for a float
+                    value = math.inf
+            return self._number(event, value)
         self._note(event, f"tag {_short(tag)} is not allowed in a spec")
         return event.value
+
+    def _number(self, event: Any, value: Any) -> Any:
+        """``value``, unless it is a finite number written too large for a float
+        (``1e400``), which would silently become infinity: that is refused."""
+        if isinstance(value, float) and math.isinf(value) and not _INF.match(event.value):
+            sign = "-" if value < 0 else ""
+            shown = event.value if len(event.value) <= 40 else event.value[:30] + "\u2026"
+            self._note(
+                event,
+                f"number {shown} is too large for a 64-bit float; "
+                f"write {sign}.inf if infinity is meant",
+            )
+            return event.value
+        return value
 
     def _sequence(self, path: Path_, depth: int) -> Iterator[Any]:
         index = 0

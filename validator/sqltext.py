@@ -44,32 +44,62 @@ def _tokens(text: str) -> Iterator[re.Match[str]]:
 
 
 def split(text: str) -> list[Statement]:
-    """Split ``text`` into statements, dropping blank and comment-only pieces."""
+    """Split ``text`` into statements, dropping blank and comment-only pieces.
+
+    Linear in the text: lines are counted on from the previous statement, and
+    SQLite is asked whether a trigger is complete only at ``; END ;``, the one
+    place it can be (asking at every ``;`` of a long trigger body was quadratic).
+    """
     statements: list[Statement] = []
     start = 0
     first_code: int | None = None
+    lines = _LineCounter(text)
+    words: list[str] = []  # the statement's first words, to know a trigger
+    last_two: tuple[str, str] = ("", "")  # the last two code tokens, upper-cased
+    in_trigger_body = False
     for token in _tokens(text):
         kind = token.lastgroup
         if kind in ("space", "line_comment", "block_comment"):
             continue
+        code = token.group().upper()
+        previous, last_two = last_two, (last_two[1], code)
         if kind != "end":
             if first_code is None:
                 first_code = token.start()
+            if kind == "word" and len(words) < 4:
+                words.append(code)
             continue
-        piece = text[start : token.end()]
         if first_code is None:
             start = token.end()  # a lone ';'
             continue
-        if sqlite3.complete_statement(piece):
-            statements.append(_statement(text, first_code, token.end()))
-            start, first_code = token.end(), None
+        if in_trigger_body and previous != (";", "END"):
+            continue
+        if sqlite3.complete_statement(text[start : token.end()]):
+            statements.append(_statement(text, first_code, token.end(), lines))
+            start, first_code, words, in_trigger_body = token.end(), None, [], False
+        else:
+            in_trigger_body = "TRIGGER" in words
     if first_code is not None:
-        statements.append(_statement(text, first_code, len(text)))
+        statements.append(_statement(text, first_code, len(text), lines))
     return statements
 
 
-def _statement(text: str, begin: int, end: int) -> Statement:
-    return Statement(text[begin:end].strip(), text.count("\n", 0, begin))
+class _LineCounter:
+    """0-based line numbers of increasing offsets in a text, counted once."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._offset = 0
+        self._line = 0
+
+    def at(self, offset: int) -> int:
+        self._line += self._text.count("\n", self._offset, offset)
+        self._offset = offset
+        return self._line
+
+
+def _statement(text: str, begin: int, end: int, lines: _LineCounter) -> Statement:
+    return Statement(text[begin:end].strip(), lines.at(begin))
 
 
 def tokens(sql: str) -> Iterator[tuple[str, str]]:
