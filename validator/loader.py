@@ -198,6 +198,29 @@ def resolve_plain(text: str) -> Any:
     return text
 
 
+def overflows(text: str) -> bool:
+    """Whether the plain scalar ``text`` is a finite number that resolves to
+    infinity (``1e400``), which is surely not what its author meant."""
+    value = resolve_plain(text) if text[:1] in _MAYBE_NOT_TEXT else None
+    return isinstance(value, float) and math.isinf(value) and not _INF.match(text)
+
+
+def too_large_for_a_float(text: str) -> str:
+    """The message for a number written too large for a 64-bit float."""
+    sign = "-" if text.lstrip().startswith("-") else ""
+    shown = text if len(text) <= 40 else text[:30] + "\u2026"
+    return f"number {shown} is too large for a 64-bit float; write {sign}.inf if infinity is meant"
+
+
+def _float(value: int | float) -> float | None:
+    """``value`` as a finite float (``!!float``), or None if it is too large."""
+    try:
+        number = float(value)
+    except OverflowError:  # !!float 1000...0: an int too large for a float
+        return None
+    return None if math.isinf(number) and not math.isinf(value) else number
+
+
 def read_text(
     path: Path,
     name: str,
@@ -400,7 +423,9 @@ class _Builder:
         tag = event.tag
         plain = event.implicit[0] and not event.style  # libyaml says "", PyYAML None
         if tag in (None, "!"):
-            return self._number(event, resolve_plain(event.value)) if plain else event.value
+            # A plain 1e400 becomes infinity here; validate refuses it where the
+            # format does not give it its text back (a state named 1e400 is fine).
+            return resolve_plain(event.value) if plain else event.value
         if tag == _CORE + "str":
             return event.value
         if tag in (_CORE + "int", _CORE + "float", _CORE + "bool", _CORE + "null"):
@@ -409,28 +434,15 @@ class _Builder:
             if not _fits(value, kind):
                 self._note(event, f"{event.value!r} is not a valid !!{kind}")
                 return event.value
-            if kind == "float":
-                try:
-                    value = float(value)
-                except OverflowError:  # !!float 1000...0: an int too large for a float
-                    value = math.inf
-            return self._number(event, value)
+            if kind != "float":
+                return value
+            number = _float(value)
+            if number is None:
+                self._note(event, too_large_for_a_float(event.value))
+                return event.value
+            return number
         self._note(event, f"tag {_short(tag)} is not allowed in a spec")
         return event.value
-
-    def _number(self, event: Any, value: Any) -> Any:
-        """``value``, unless it is a finite number written too large for a float
-        (``1e400``), which would silently become infinity: that is refused."""
-        if isinstance(value, float) and math.isinf(value) and not _INF.match(event.value):
-            sign = "-" if value < 0 else ""
-            shown = event.value if len(event.value) <= 40 else event.value[:30] + "\u2026"
-            self._note(
-                event,
-                f"number {shown} is too large for a 64-bit float; "
-                f"write {sign}.inf if infinity is meant",
-            )
-            return event.value
-        return value
 
     def _sequence(self, path: Path_, depth: int) -> Iterator[Any]:
         index = 0

@@ -297,7 +297,7 @@ class _Checker:
                 inner = bound.adding((step.expect.name,))
                 yield from self.expectation(step.expect.schema, step.expect.path, inner)
             if step.bind:
-                bound = bound.adding((step.bind,))
+                bound.add(step.bind)
             can_fail = can_fail or step.raises is not None or step.expect is not None
         for expectation in criterion.expect:
             if expectation.name not in bound:
@@ -399,7 +399,7 @@ class _Reach:
             mask |= self.masks.get(name, 0)
         if without is not None and without in self.index:
             mask &= ~(1 << self.index[without])
-        return _Bound(self, mask, frozenset())
+        return _Bound(self, mask)
 
     def has(self, mask: int, name: str) -> bool:
         index = self.index.get(name)
@@ -416,26 +416,44 @@ class _Reach:
 
 
 class _Bound:
-    """The names bound at one point of a check: its fixtures (a shared mask) and
-    the names its own steps added; adding makes a new value (no copying)."""
+    """The names bound at one point of a check: its fixtures (a shared mask), the
+    names its steps bound so far, and those of the view it extends."""
 
-    __slots__ = ("_local", "_mask", "_reach")
+    __slots__ = ("_local", "_mask", "_parent", "_reach")
 
-    def __init__(self, reach: _Reach, mask: int, local: frozenset[str]) -> None:
+    def __init__(
+        self, reach: _Reach, mask: int, local: Iterable[str] = (), parent: _Bound | None = None
+    ) -> None:
         self._reach = reach
         self._mask = mask
-        self._local = local
+        self._local = set(local)
+        self._parent = parent
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and (name in self._local or self._reach.has(self._mask, name))
+        if not isinstance(name, str):
+            return False
+        if name in self._local or (self._parent is not None and name in self._parent):
+            return True
+        return self._reach.has(self._mask, name)
+
+    def add(self, name: str) -> None:
+        """Bind ``name`` from here on (a step's ``as``)."""
+        self._local.add(name)
 
     def adding(self, names: Iterable[str]) -> _Bound:
-        return _Bound(self._reach, self._mask, self._local | frozenset(names))
+        """These names and all of this, for immediate use, without copying."""
+        return _Bound(self._reach, self._mask, names, self)
+
+    def _locals(self) -> set[str]:
+        found = set(self._local)
+        if self._parent is not None:
+            found |= self._parent._locals()
+        return found
 
     def listing(self, *, generators: bool = True) -> str:
         """The bound names for a message, sorted; at most :data:`LISTED` of them."""
         fixtures = self._reach.first(self._mask, LISTED + 1)
-        names = set(self._local) | set(fixtures)
+        names = self._locals() | set(fixtures)
         if generators:
             names |= templates.GENERATORS
         if len(fixtures) <= LISTED:

@@ -8,10 +8,12 @@ what the spec has. All problems are reported at once, in file order.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import loader
 from .checks import quickschema
 from .errors import Problem
 from .loader import Document, Path_
@@ -119,7 +121,17 @@ def format_problems(document: Document) -> list[Problem]:
     problems = {
         problem for error in coerce_strings(document) for problem in _explain(error, document)
     }
+    problems.update(_overflows(document))
     return sorted(problems)
+
+
+def _overflows(document: Document) -> Iterator[Problem]:
+    """Numbers written too large for a float (``1e400``) that are still numbers
+    once strings have their text back: they would silently be infinity."""
+    source = document.source
+    for path, text in source.plain.items():
+        if loader.overflows(text):
+            yield Problem(source.at(path), loader.too_large_for_a_float(text))
 
 
 def _explain(error: ValidationError, document: Document) -> list[Problem]:
