@@ -66,7 +66,7 @@ def split(text: str) -> list[Statement]:
         if kind != "end":
             if first_code is None:
                 first_code = token.start()
-            if kind == "word" and len(words) < 4:
+            if kind == "word" and len(words) < 6:  # EXPLAIN QUERY PLAN CREATE TEMP TRIGGER
                 words.append(code)
             continue
         if first_code is None:
