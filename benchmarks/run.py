@@ -29,7 +29,9 @@ What is compared:
   (goal: < 2 s at 40 states), time per transition check and growth;
 - ``db-SIZE``: ``--db`` on generated harness-shaped databases vs a plain
   SQLite backup of the same file (goal: ratio <= 1.5; peak memory bounded);
-- ``spec-1MiB``: a spec just under the loader's 1 MiB limit (load and CLI).
+- ``spec-1MiB``: a spec just under the loader's 1 MiB limit (load and CLI);
+- ``params-N``: ``--list`` of an operation with N parameters (goal: < 2 s at
+  20,000), and growth.
 """
 
 from __future__ import annotations
@@ -756,6 +758,46 @@ def bench_spec_1mib(ctx: Context) -> Json:
     }
 
 
+def write_params_spec(folder: Path, n: int) -> Path:
+    """One operation with ``n`` parameters, one call giving them all, one table."""
+    names = [f"p{i}" for i in range(n)]
+    spec = {
+        "version": 1,
+        "name": f"params_{n}",
+        "schema": str(SCHEMA),
+        "tables": {"tasks": {}},
+        "operations": {"op": {"params": names, "sql": "SELECT 1"}},
+        "fixtures": {"all": {"call": "op", "with": dict.fromkeys(names, 1)}},
+    }
+    path = folder / f"params_{n}.yaml"
+    path.write_text(dump(spec), "utf-8")
+    return path
+
+
+def bench_params(ctx: Context) -> Json:
+    sizes = [500, 1000] if ctx.smoke else [5000, 10000, 20000]
+    repeat = ctx.repeats(3)
+    heading("params-N", f"--list of an operation with N params, interleaved x{repeat}")
+    commands = [
+        validator(str(write_params_spec(ctx.work, n)), "--list", label=f"n={n}") for n in sizes
+    ]
+    totals = [median(samples) for samples in interleave(ctx, commands, repeat, warmup=True)]
+    for n, total in zip(sizes, totals, strict=True):
+        line(f"{n} params", secs(total))
+    rows = growth(sizes, totals)
+    show_growth("params", rows)
+    met = totals[-1] < 2 if sizes[-1] == 20000 else None
+    line(f"--list at {sizes[-1]} params", secs(totals[-1]), f"goal < 2 s at 20,000: {verdict(met)}")
+    return {
+        "goal": "< 2 s at 20,000 params (--list; it took two minutes when loading was quadratic)",
+        "met": met,
+        "repeat": repeat,
+        "sizes": sizes,
+        "cli_s": totals,
+        "growth": rows,
+    }
+
+
 BENCHMARKS: dict[str, Callable[[Context], Json]] = {
     "startup": bench_startup,
     "handwritten": bench_handwritten,
@@ -763,6 +805,7 @@ BENCHMARKS: dict[str, Callable[[Context], Json]] = {
     "machine-N": bench_machine,
     "db-SIZE": bench_db,
     "spec-1MiB": bench_spec_1mib,
+    "params-N": bench_params,
 }
 
 

@@ -122,6 +122,7 @@ def test_a_spec_named_like_a_subcommand_is_given_with_a_path(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "schema").write_text("version: 1\nname: x\ntables: {t: {}}\n", "utf-8")
-    result = run_cli("./schema", "--schema", "/dev/null")
+    (tmp_path / "empty.sql").write_text("", "utf-8")
+    result = run_cli("./schema", "--schema", "empty.sql")
     assert result.status == 1, result.out + result.err  # a spec, run: table t is missing
     assert "no such table" in result.out

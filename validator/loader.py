@@ -16,6 +16,7 @@ this module alone, with positions recorded on the way.
 
 from __future__ import annotations
 
+import bisect
 import gc
 import math
 import re
@@ -28,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from . import files
 from .errors import Location, Problem, SpecError, ValidatorError
 
 MAX_BYTES = 1024 * 1024
@@ -80,29 +82,66 @@ class SourceMap:
         """The text's lines, split only when a position inside a string is needed."""
         return self.text.splitlines()
 
-    def text_line(self, path: Path_, offset: int, snippet: str = "") -> Location:
-        """Where the text ``snippet``, on line ``offset`` (0-based) of the string at
-        ``path``, starts in the file.
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        """The offset in :attr:`text` where each of :attr:`lines` starts."""
+        starts = [0]
+        for line in self.text.splitlines(keepends=True):
+            starts.append(starts[-1] + len(line))
+        return starts
 
-        In a ``|`` block the lines are the file's; in any other style YAML may
-        have folded them, so the snippet's first words are looked up instead.
-        """
+    def _offset(self, where: Location) -> int:
+        starts = self._line_starts
+        line = min(max(where.line, 1), len(starts)) - 1
+        return min(starts[line] + max(where.column, 1) - 1, len(self.text))
+
+    def _location(self, offset: int) -> Location:
+        line = bisect.bisect_right(self._line_starts, offset)
+        return Location(self.file, line, offset - self._line_starts[line - 1] + 1)
+
+    def text_line(self, path: Path_, offset: int) -> Location:
+        """Where line ``offset`` (0-based) of the string at ``path`` starts in the
+        file: in a ``|`` block the lines are the file's; in any other style YAML
+        may have folded them, so the string's own start is given."""
         start = self.at(path)
-        if path in self.literal_blocks:
-            line = start.line + 1 + offset
-            text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-            return Location(self.file, line, len(text) - len(text.lstrip()) + 1)
-        words = snippet.split()[:2]
-        if not words:
+        if path not in self.literal_blocks:
             return start
-        pattern = re.compile(r"\s+".join(re.escape(word) for word in words))
-        for number in range(start.line, len(self.lines) + 1):
-            text = self.lines[number - 1]
-            begin = start.column - 1 if number == start.line else 0
-            found = pattern.search(text, begin)
-            if found:
-                return Location(self.file, number, found.start() + 1)
-        return start
+        line = start.line + 1 + offset
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return Location(self.file, line, len(text) - len(text.lstrip()) + 1)
+
+    def statement_locations(self, path: Path_, statements: list[tuple[int, str]]) -> list[Location]:
+        """Where each statement, given as (0-based line within the string at
+        ``path``, text), starts in the file.
+
+        In a ``|`` block the lines are the file's. In any other style the first
+        statement is placed at the string itself, and since YAML may
+        have folded lines and expanded escapes, so each statement's first words
+        are looked for, in order: after the previous statement's text (a
+        statement takes at least as much source as text), and within a window
+        proportional to the two statements' length, so that statements written
+        in a way that cannot be found (``\\x53ELECT``) cost no more than their
+        length. A statement not found is placed at the previous one.
+        """
+        if path in self.literal_blocks:
+            return [self.text_line(path, line) for line, _ in statements]
+        located: list[Location] = []
+        lower = self._offset(self.at(path))  # no statement starts before this
+        previous = ""
+        for sql in (text for _, text in statements):
+            words = sql.split()[:2]
+            begin = lower + len(previous)
+            end = begin + 16 * (len(previous) + len(sql)) + 256
+            pattern = re.compile(r"\s+".join(re.escape(word) for word in words))
+            found = pattern.search(self.text, begin, end) if words else None
+            if found is not None:
+                lower = found.start()
+                located.append(self._location(lower) if located else self.at(path))
+            else:
+                lower = begin
+                located.append(located[-1] if located else self.at(path))
+            previous = sql
+        return located
 
     def at(self, path: Path_, *, key: bool = False) -> Location:
         """The location of ``path``, or of its nearest recorded ancestor."""
@@ -159,6 +198,29 @@ def resolve_plain(text: str) -> Any:
     return text
 
 
+def overflows(text: str) -> bool:
+    """Whether the plain scalar ``text`` is a finite number that resolves to
+    infinity (``1e400``), which is surely not what its author meant."""
+    value = resolve_plain(text) if text[:1] in _MAYBE_NOT_TEXT else None
+    return isinstance(value, float) and math.isinf(value) and not _INF.match(text)
+
+
+def too_large_for_a_float(text: str) -> str:
+    """The message for a number written too large for a 64-bit float."""
+    sign = "-" if text.lstrip().startswith("-") else ""
+    shown = text if len(text) <= 40 else text[:30] + "\u2026"
+    return f"number {shown} is too large for a 64-bit float; write {sign}.inf if infinity is meant"
+
+
+def _float(value: int | float) -> float | None:
+    """``value`` as a finite float (``!!float``), or None if it is too large."""
+    try:
+        number = float(value)
+    except OverflowError:  # !!float 1000...0: an int too large for a float
+        return None
+    return None if math.isinf(number) and not math.isinf(value) else number
+
+
 def read_text(
     path: Path,
     name: str,
@@ -166,20 +228,10 @@ def read_text(
     limit: int | None = MAX_BYTES,
     what: str = "a spec file",
 ) -> str:
-    """Read ``path`` as UTF-8 (a BOM is fine), refusing what is too big or not
-    text; problems are raised as ``error`` located in ``name``."""
-    where = Location(name)
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read() if limit is None else handle.read(limit + 1)
-    except FileNotFoundError:
-        raise error.at(where, "no such file") from None
-    except IsADirectoryError:
-        raise error.at(where, f"is a directory, expected {what}") from None
-    except OSError as exc:
-        raise error.at(where, f"cannot read: {exc.strerror or exc}") from None
-    if limit is not None and len(raw) > limit:
-        raise error.at(where, f"file is larger than {limit} bytes")
+    """Read ``path`` as UTF-8 (a BOM is fine), refusing what is not a regular file
+    (without blocking on a FIFO), too big or not text; problems are raised as
+    ``error`` located in ``name``."""
+    raw = files.read_regular(path, name, error, limit, what)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -371,6 +423,8 @@ class _Builder:
         tag = event.tag
         plain = event.implicit[0] and not event.style  # libyaml says "", PyYAML None
         if tag in (None, "!"):
+            # A plain 1e400 becomes infinity here; validate refuses it where the
+            # format does not give it its text back (a state named 1e400 is fine).
             return resolve_plain(event.value) if plain else event.value
         if tag == _CORE + "str":
             return event.value
@@ -380,7 +434,13 @@ class _Builder:
             if not _fits(value, kind):
                 self._note(event, f"{event.value!r} is not a valid !!{kind}")
                 return event.value
-            return float(value) if kind == "float" else value
+            if kind != "float":
+                return value
+            number = _float(value)
+            if number is None:
+                self._note(event, too_large_for_a_float(event.value))
+                return event.value
+            return number
         self._note(event, f"tag {_short(tag)} is not allowed in a spec")
         return event.value
 

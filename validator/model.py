@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -99,9 +100,16 @@ class Operation:
     statements: tuple[Sql, ...]
     returns: Returns | None
 
-    @property
+    @cached_property
     def accepted(self) -> tuple[str, ...]:
-        return self.params + tuple(name for name in self.defaults if name not in self.params)
+        """Every parameter a call may give: ``params``, then the other defaults.
+        Computed once (each call is checked against it)."""
+        return tuple(dict.fromkeys((*self.params, *self.defaults)))
+
+    @cached_property
+    def accepts(self) -> frozenset[str]:
+        """:attr:`accepted` as a set, for membership tests."""
+        return frozenset(self.accepted)
 
     def queries(self) -> list[Sql]:
         """The ``returns`` query and every nested one."""
@@ -189,7 +197,17 @@ class StateMachine:
     path: Path_
 
     def allowed(self, source: str) -> list[str]:
-        return [t.target for t in self.transitions if t.source == source]
+        """The states ``source`` may move to, in the spec's order."""
+        return list(self._targets.get(source, ()))
+
+    @cached_property
+    def _targets(self) -> dict[str, tuple[str, ...]]:
+        """Targets by source state, built once: looking them up by scanning every
+        transition made a machine's checks quadratic in its size."""
+        targets: dict[str, list[str]] = {}
+        for transition in self.transitions:
+            targets.setdefault(transition.source, []).append(transition.target)
+        return {source: tuple(found) for source, found in targets.items()}
 
 
 @dataclass(frozen=True)
@@ -398,10 +416,9 @@ class _Builder:
 
     def sql(self, path: Path_, text: str) -> list[Sql]:
         # The first statement is located at its YAML node; later ones within it.
-        return [
-            Sql(statement.sql, self.source.text_line(path, statement.line, statement.sql * bool(i)))
-            for i, statement in enumerate(sqltext.split(text))
-        ]
+        statements = [(statement.line, statement.sql) for statement in sqltext.split(text)]
+        locations = self.source.statement_locations(path, statements)
+        return [Sql(sql, where) for (_, sql), where in zip(statements, locations, strict=True)]
 
     def operation(self, name: str, data: dict[str, Any]) -> Operation:
         base = ("operations", name)

@@ -8,19 +8,16 @@ located at the spec node it concerns.
 
 from __future__ import annotations
 
+import math
 from collections import deque
-from collections.abc import Iterable, Iterator
-from functools import cache
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
-from . import quickschema, sqltext, templates
+from . import quickschema, sqltext, templates, validate
 from .errors import Location, Problem
 from .loader import Path_
-from .model import Call, Criterion, Operation, Spec, StateMachine
+from .model import Call, Criterion, Fixture, Operation, Spec, StateMachine
 from .sqlite import guard
-
-if TYPE_CHECKING:  # jsonschema's validators are imported only when a spec needs them
-    from jsonschema import Draft202012Validator
 
 MACHINE_NAMES = ("row", "to")
 """Names a state machine's ``move`` call sees besides its fixtures."""
@@ -62,6 +59,10 @@ class _Checker:
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
         self.source = spec.source
+        self.reach = _Reach(spec.fixtures)
+        self.operation_names = _names(spec.operations)
+        self.fixture_names = _names(spec.fixtures)
+        self.listed: dict[str, str] = {}
 
     def run(self) -> Iterator[Problem]:
         spec = self.spec
@@ -88,10 +89,10 @@ class _Checker:
                     self.source.at((*base, "defaults", name), key=True),
                     f"parameter {name!r} is both required (params) and has a default",
                 )
+        nothing = self.reach.bound(())
         for name, value in operation.defaults.items():
-            where = self.source.at((*base, "defaults", name))
-            yield from self.references(value, where, set())
-        accepted = set(operation.accepted)
+            yield from self.argument(value, (*base, "defaults", name), nothing)
+        accepted = operation.accepts
         for query in operation.queries():
             count = len(sqltext.split(query.text))
             if count != 1:
@@ -110,27 +111,26 @@ class _Checker:
                     yield Problem(
                         sql.location,
                         f"operation {operation.name!r} uses :{name}, which is not declared "
-                        f"in params or defaults (declared: {_names(accepted)})",
+                        f"in params or defaults (declared: {self.parameters(operation)})",
                     )
 
-    def call(self, call: Call, bound: set[str]) -> Iterator[Problem]:
+    def call(self, call: Call, bound: _Bound) -> Iterator[Problem]:
         operation = self.spec.operations.get(call.operation)
         if operation is None:
             yield Problem(
                 call.location,
-                f"unknown operation {call.operation!r} (defined: {_names(self.spec.operations)})",
+                f"unknown operation {call.operation!r} (defined: {self.operation_names})",
             )
             return
-        accepted = set(operation.accepted)
+        accepted = operation.accepts
         for name, value in call.args.items():
-            where = self.source.at((*call.path, "with", name), key=True)
             if name not in accepted:
                 yield Problem(
-                    where,
+                    self.source.at((*call.path, "with", name), key=True),
                     f"operation {call.operation!r} takes no parameter {name!r} "
-                    f"(it takes: {_names(operation.accepted)})",
+                    f"(it takes: {self.parameters(operation)})",
                 )
-            yield from self.references(value, self.source.at((*call.path, "with", name)), bound)
+            yield from self.argument(value, (*call.path, "with", name), bound)
         for name in operation.params:
             if name not in call.args:
                 yield Problem(
@@ -138,23 +138,46 @@ class _Checker:
                     f"call of {call.operation!r} misses required parameter {name!r}",
                 )
 
-    def references(self, value: Any, where: Location, bound: set[str]) -> Iterator[Problem]:
-        try:
-            found = list(templates.references(value))
-        except templates.TemplateError as exc:
-            yield Problem(where, str(exc))
-            return
-        for text, parts in found:
+    def parameters(self, operation: Operation) -> str:
+        """The parameters ``operation`` takes, for messages (listed once per operation)."""
+        listed = self.listed.get(operation.name)
+        if listed is None:
+            listed = self.listed[operation.name] = _names(operation.accepted)
+        return listed
+
+    def argument(self, value: Any, path: Path_, bound: _Bound) -> Iterator[Problem]:
+        """Problems of an argument (in ``with`` or ``defaults``): its references,
+        and values SQLite cannot be given as they are."""
+        yield from self.references(value, path, bound)
+        for inner, message in _unstorable(value):
+            yield Problem(self.source.at((*path, *inner)), message)
+
+    def references(self, value: Any, path: Path_, bound: _Bound) -> Iterator[Problem]:
+        """Every reference in ``value`` (at ``path``) that is malformed or names
+        nothing bound, located at the string that holds it."""
+        for inner, text in templates.references(value):
+            where = self.source.at((*path, *inner))
+            shown = f"${{{templates.shorten(text, 80)}}}"
+            try:
+                parts = templates.split_reference(text)
+            except templates.TemplateError:
+                yield Problem(where, f"malformed reference {shown}")
+                continue
+            for part in parts[1:]:
+                problem = templates.index_problem(part)
+                if problem is not None:
+                    yield Problem(where, f"{shown}: {problem}")
             head = parts[0]
             if head in templates.GENERATORS:
                 if len(parts) > 1:
                     yield Problem(
-                        where, f"${{{text}}}: {head!r} is a generated value, it has no fields"
+                        where, f"{shown}: {head!r} is a generated value, it has no fields"
                     )
                 continue
             if head not in bound:
-                known = _names(sorted(bound | templates.GENERATORS))
-                yield Problem(where, f"${{{text}}}: {head!r} is not bound here (bound: {known})")
+                yield Problem(
+                    where, f"{shown}: {head!r} is not bound here (bound: {bound.listing()})"
+                )
 
     # -- fixtures ---------------------------------------------------------
 
@@ -163,7 +186,7 @@ class _Checker:
             if name not in self.spec.fixtures:
                 yield Problem(
                     self.source.at((*path, "given", i)),
-                    f"unknown fixture {name!r} (defined: {_names(self.spec.fixtures)})",
+                    f"unknown fixture {name!r} (defined: {self.fixture_names})",
                 )
 
     def fixtures(self) -> Iterator[Problem]:
@@ -184,23 +207,21 @@ class _Checker:
         for fixture in fixtures.values():
             if fixture.name in cyclic:
                 continue
-            bound = set(self.closure(fixture.given)) - {fixture.name}
+            bound = self.reach.bound(fixture.given, without=fixture.name)
             yield from self.call(fixture.call, bound)
-
-    def closure(self, names: Iterable[str]) -> list[str]:
-        return fixture_closure(self.spec, names)
 
     # -- state machines ---------------------------------------------------
 
     def machine(self, machine: StateMachine) -> Iterator[Problem]:
         path = machine.path
         states = set(machine.states)
+        states_listed = _listing(machine.states, sort=False)
 
         def unknown(state: str, where: Location, role: str) -> Iterator[Problem]:
             if state not in states:
                 yield Problem(
                     where,
-                    f"{role} {state!r} is not one of the states ({', '.join(machine.states)})",
+                    f"{role} {state!r} is not one of the states ({states_listed})",
                 )
 
         yield from unknown(machine.initial, self.source.at((*path, "initial")), "initial state")
@@ -233,7 +254,7 @@ class _Checker:
                         "by the allowed transitions",
                     )
         yield from self.given(machine.given, path)
-        bound = set(self.closure(machine.given))
+        bound = self.reach.bound(machine.given)
         for name in MACHINE_NAMES:
             if name in bound:
                 yield Problem(
@@ -241,7 +262,7 @@ class _Checker:
                     f"fixture {name!r} would hide the state machine's ${{{name}}}",
                 )
         yield from self.call(machine.create, bound)
-        yield from self.call(machine.move, bound | set(MACHINE_NAMES))
+        yield from self.call(machine.move, bound.adding(MACHINE_NAMES))
 
     # -- invariants -------------------------------------------------------
 
@@ -284,7 +305,7 @@ class _Checker:
 
     def criterion(self, criterion: Criterion) -> Iterator[Problem]:
         yield from self.given(criterion.given, criterion.path)
-        bound = set(self.closure(criterion.given))
+        bound = self.reach.bound(criterion.given)
         # With invariants, every call is checked against them after it runs.
         can_fail = bool(criterion.expect) or bool(self.spec.invariants and criterion.steps)
         for step in criterion.steps:
@@ -305,7 +326,7 @@ class _Checker:
                     f"name {step.bind!r} is reserved for a generated value",
                 )
             if step.expect is not None:
-                inner = bound | {step.expect.name}
+                inner = bound.adding((step.expect.name,))
                 yield from self.expectation(step.expect.schema, step.expect.path, inner)
             if step.bind:
                 bound.add(step.bind)
@@ -315,7 +336,7 @@ class _Checker:
                 yield Problem(
                     self.source.at(expectation.path, key=True),
                     f"expectation on {expectation.name!r}, which is not bound "
-                    f"(bound: {_names(sorted(bound))})",
+                    f"(bound: {bound.listing(generators=False)})",
                 )
             yield from self.expectation(expectation.schema, expectation.path, bound)
         if not can_fail:
@@ -325,19 +346,13 @@ class _Checker:
                 "with 'raises' or 'expect'",
             )
 
-    def expectation(self, schema: Any, path: Path_, bound: set[str]) -> Iterator[Problem]:
-        yield from self.references(schema, self.source.at(path), bound)
-        if quickschema.well_formed(schema):
-            invalid = None  # the common case, without the meta-schema's cost
-        else:
-            from jsonschema.exceptions import best_match
-
-            invalid = best_match(_meta_validator().iter_errors(schema))
-        if invalid is not None:
-            if isinstance(invalid.instance, str) and "${" in invalid.instance:
-                return  # checked again once the reference is resolved
-            where = self.source.at((*path, *invalid.absolute_path))
-            yield Problem(where, f"not a valid JSON Schema: {invalid.message}")
+    def expectation(self, schema: Any, path: Path_, bound: _Bound) -> Iterator[Problem]:
+        yield from self.references(schema, path, bound)
+        # A well-formed schema is the common case: no meta-schema's cost for it.
+        invalid = [] if quickschema.well_formed(schema) else validate.schema_problems(schema)
+        for inner, message in invalid:
+            yield Problem(self.source.at((*path, *inner)), f"not a valid JSON Schema: {message}")
+        if invalid:
             return
         for inner, ref in _refs(schema, ()):
             where = self.source.at((*path, *inner, "$ref"))
@@ -348,16 +363,6 @@ class _Checker:
                 )
             elif not _pointer_resolves(schema, ref[1:]):
                 yield Problem(where, f"$ref {ref!r} points nowhere in this expectation")
-
-
-@cache
-def _meta_validator() -> Draft202012Validator:
-    """Checks expectations against the draft 2020-12 meta-schema, as
-    ``check_schema`` does, but built once."""
-    from jsonschema import Draft202012Validator
-
-    meta = Draft202012Validator.META_SCHEMA
-    return Draft202012Validator(meta, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def _refs(schema: Any, path: Path_) -> Iterator[tuple[Path_, str]]:
@@ -400,9 +405,207 @@ def _writes(sql: str) -> str | None:
     return None
 
 
+LISTED = 20
+"""Names listed in one message at most: a spec with thousands of fixtures and a
+typo in each of thousands of references must not print millions of names."""
+
+
 def _names(names: Iterable[str]) -> str:
-    listed = ", ".join(sorted(names))
-    return listed or "none"
+    """``names`` sorted, as one phrase (``a, b, c``, or ``none``)."""
+    return _listing(names)
+
+
+def _listing(names: Iterable[str], *, sort: bool = True, more: int = 0) -> str:
+    """The first :data:`LISTED` of ``names`` (sorted if asked) and how many more."""
+    items = list(names)
+    if sort:
+        items.sort()
+    extra = max(len(items) - LISTED, 0) + more
+    shown = ", ".join(items[:LISTED]) or "none"
+    return f"{shown} and {extra} more" if extra else shown
+
+
+# -- fixtures a check can use -----------------------------------------------------
+
+
+class _Reach:
+    """For each fixture, the fixtures it needs (itself and, through ``given``,
+    everything below it), as a bit mask over the spec's fixtures.
+
+    Each mask is built once from the masks below it, so the names bound in a
+    check are known without listing its closure again for every check (which
+    was quadratic in a long chain of fixtures); a cycle shares one mask.
+    """
+
+    def __init__(self, fixtures: Mapping[str, Fixture]) -> None:
+        self.index = {name: i for i, name in enumerate(fixtures)}
+        self.names = list(fixtures)
+        graph = {name: [d for d in fx.given if d in fixtures] for name, fx in fixtures.items()}
+        self.masks = _closure_masks(graph, self.index)
+
+    def bound(self, given: Iterable[str], *, without: str | None = None) -> _Bound:
+        """The names bound in a check that is given the fixtures ``given``."""
+        mask = 0
+        for name in given:
+            mask |= self.masks.get(name, 0)
+        if without is not None and without in self.index:
+            mask &= ~(1 << self.index[without])
+        return _Bound(self, mask)
+
+    def has(self, mask: int, name: str) -> bool:
+        index = self.index.get(name)
+        return index is not None and bool(mask >> index & 1)
+
+    def first(self, mask: int, count: int) -> list[str]:
+        """Up to ``count`` names in ``mask``, in the spec's order."""
+        found: list[str] = []
+        while mask and len(found) < count:
+            lowest = mask & -mask
+            found.append(self.names[lowest.bit_length() - 1])
+            mask ^= lowest
+        return found
+
+
+class _Bound:
+    """The names bound at one point of a check: its fixtures (a shared mask), the
+    names its steps bound so far, and those of the view it extends."""
+
+    __slots__ = ("_local", "_mask", "_parent", "_reach")
+
+    def __init__(
+        self, reach: _Reach, mask: int, local: Iterable[str] = (), parent: _Bound | None = None
+    ) -> None:
+        self._reach = reach
+        self._mask = mask
+        self._local = set(local)
+        self._parent = parent
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        if name in self._local or (self._parent is not None and name in self._parent):
+            return True
+        return self._reach.has(self._mask, name)
+
+    def add(self, name: str) -> None:
+        """Bind ``name`` from here on (a step's ``as``)."""
+        self._local.add(name)
+
+    def adding(self, names: Iterable[str]) -> _Bound:
+        """These names and all of this, for immediate use, without copying."""
+        return _Bound(self._reach, self._mask, names, self)
+
+    def _locals(self) -> set[str]:
+        found = set(self._local)
+        if self._parent is not None:
+            found |= self._parent._locals()
+        return found
+
+    def listing(self, *, generators: bool = True) -> str:
+        """The bound names for a message, sorted; at most :data:`LISTED` of them."""
+        fixtures = self._reach.first(self._mask, LISTED + 1)
+        names = self._locals() | set(fixtures)
+        if generators:
+            names |= templates.GENERATORS
+        if len(fixtures) <= LISTED:
+            return _names(names)
+        return _listing(names, more=self._mask.bit_count() - len(fixtures))
+
+
+def _closure_masks(graph: dict[str, list[str]], index: dict[str, int]) -> dict[str, int]:
+    """Each node's mask of the nodes it reaches (itself included).
+
+    Tarjan's strongly connected components, iterative: a component is complete
+    only after every component it reaches, so its mask is its members' bits
+    and the masks of the edges leaving it, each computed once.
+    """
+    masks: dict[str, int] = {}
+    order: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+
+    def enter(node: str) -> None:
+        order[node] = low[node] = len(order)
+        stack.append(node)
+        on_stack.add(node)
+
+    for root in graph:
+        if root in order:
+            continue
+        enter(root)
+        work = [(root, iter(graph[root]))]
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in order:
+                    enter(child)
+                    work.append((child, iter(graph[child])))
+                elif child in on_stack:
+                    low[node] = min(low[node], order[child])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == order[node]:
+                members: list[str] = []
+                while not members or members[-1] != node:
+                    members.append(stack.pop())
+                    on_stack.discard(members[-1])
+                mask = 0
+                for member in members:
+                    mask |= 1 << index[member]
+                for member in members:
+                    for child in graph[member]:
+                        mask |= masks.get(child, 0)  # members themselves are not in masks yet
+                for member in members:
+                    masks[member] = mask
+    return masks
+
+
+# -- values SQLite is given ---------------------------------------------------------
+
+SQLITE_INTEGERS = range(-(2**63), 2**63)
+"""The integers SQLite's INTEGER holds (signed 64-bit)."""
+
+
+def _unstorable(value: Any) -> Iterator[tuple[Path_, str]]:
+    """Values of an argument that SQLite cannot be given as written: an
+    integer out of its 64-bit range or NaN (bound as NULL) at the top, or a
+    non-finite number inside a list or mapping (bound as JSON text, which has
+    no infinity or NaN)."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int) and value not in SQLITE_INTEGERS:
+        yield (
+            (),
+            (
+                f"integer {templates.shorten(str(value))} does not fit SQLite's INTEGER "
+                f"({SQLITE_INTEGERS.start} to {SQLITE_INTEGERS.stop - 1})"
+            ),
+        )
+    elif isinstance(value, float) and math.isnan(value):
+        yield (), "NaN cannot be stored in SQLite (it would become NULL)"
+    elif isinstance(value, list | dict):
+        yield from _not_json(value, ())
+
+
+def _not_json(value: list[Any] | dict[str, Any], path: Path_) -> Iterator[tuple[Path_, str]]:
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        if isinstance(item, float) and not math.isfinite(item):
+            what = "NaN" if math.isnan(item) else "infinity"
+            yield (
+                (*path, key),
+                (
+                    f"{what} cannot be written as JSON "
+                    "(a list or mapping argument is bound as JSON text)"
+                ),
+            )
+        elif isinstance(item, list | dict):
+            yield from _not_json(item, (*path, key))
 
 
 def _reachable(machine: StateMachine) -> set[str]:

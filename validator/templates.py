@@ -82,18 +82,59 @@ def _pieces(text: str) -> tuple[Piece, ...]:
     return tuple(piece for piece in pieces if piece != "")
 
 
-def references(value: Any) -> Iterator[tuple[str, list[str]]]:
-    """Every reference inside ``value`` (recursively), as (text, parts)."""
+Where = tuple[str | int, ...]
+"""A path into a value: mapping keys and list indexes."""
+
+
+def references(value: Any, where: Where = ()) -> Iterator[tuple[Where, str]]:
+    """Every reference inside ``value``, as (path of the string holding it, the
+    reference's text), in document order; ``where`` is the path of ``value``."""
     if isinstance(value, str):
         for match in _REFERENCE.finditer(value):
             if match.group(1) is not None:
-                yield match.group(1), split_reference(match.group(1))
+                yield where, match.group(1)
     elif isinstance(value, list):
-        for item in value:
-            yield from references(item)
+        for index, item in enumerate(value):
+            yield from references(item, (*where, index))
     elif isinstance(value, dict):
-        for item in value.values():
-            yield from references(item)
+        for key, item in value.items():
+            yield from references(item, (*where, key))
+
+
+MAX_INDEX_DIGITS = 18
+"""An index has at most this many digits (a list of 10^18 items cannot exist,
+and longer numbers would meet Python's limit on converting digits)."""
+
+
+def index_problem(part: str) -> str | None:
+    """Why ``part`` of a reference cannot be what it looks like, a list index:
+    digits other than ASCII ``0-9`` (``²``, which ``int`` refuses) or too many
+    of them. None for every other part (a field name, or a usable index)."""
+    if not part.isdigit():
+        return None
+    if not part.isascii():
+        return f"{part!r} is not written in ASCII digits (0-9), so it cannot be an index"
+    if len(part) > MAX_INDEX_DIGITS:
+        return (
+            f"index {shorten(part)!r} has {len(part)} digits; "
+            f"an index has at most {MAX_INDEX_DIGITS}"
+        )
+    return None
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    """``text``, with its middle left out if it is longer than ``limit``."""
+    if len(text) <= limit:
+        return text
+    half = (limit - 1) // 2
+    return f"{text[:half]}\u2026{text[-half:]}"
+
+
+def _index(part: str) -> int | None:
+    """``part`` as a list index, if it is one (ASCII digits, not too many)."""
+    if part.isascii() and part.isdigit() and len(part) <= MAX_INDEX_DIGITS:
+        return int(part)
+    return None
 
 
 class Scope:
@@ -157,8 +198,10 @@ def _step(value: Any, part: str, walked: str, reference: str) -> Any:
         fields = ", ".join(sorted(value)) or "none"
         raise TemplateError(f"${{{reference}}}: {walked} has no field {part!r} (fields: {fields})")
     if isinstance(value, list):
-        if part.isdigit() and int(part) < len(value):
-            return value[int(part)]
-        raise TemplateError(f"${{{reference}}}: {walked} has {len(value)} item(s), no [{part}]")
+        index = _index(part)
+        if index is not None and index < len(value):
+            return value[index]
+        shown = f"${{{shorten(reference, 80)}}}"
+        raise TemplateError(f"{shown}: {walked} has {len(value)} item(s), no [{shorten(part)}]")
     found = "null" if value is None else type(value).__name__
     raise TemplateError(f"${{{reference}}}: {walked} is {found}, not a row or list")

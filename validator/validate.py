@@ -8,11 +8,12 @@ what the spec has. All problems are reported at once, in file order.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import quickschema
+from . import loader, quickschema
 from .errors import Problem
 from .loader import Document, Path_
 
@@ -119,7 +120,17 @@ def format_problems(document: Document) -> list[Problem]:
     problems = {
         problem for error in coerce_strings(document) for problem in _explain(error, document)
     }
+    problems.update(_overflows(document))
     return sorted(problems)
+
+
+def _overflows(document: Document) -> Iterator[Problem]:
+    """Numbers written too large for a float (``1e400``) that are still numbers
+    once strings have their text back: they would silently be infinity."""
+    source = document.source
+    for path, text in source.plain.items():
+        if loader.overflows(text):
+            yield Problem(source.at(path), loader.too_large_for_a_float(text))
 
 
 def _explain(error: ValidationError, document: Document) -> list[Problem]:
@@ -222,3 +233,165 @@ _TYPE_NAMES = {
     "boolean": "true or false",
     "null": "null",
 }
+
+
+# -- expectations: JSON Schema fragments ------------------------------------------
+
+_SCHEMA = "a schema (a mapping, or true/false)"
+_SCHEMA_VALUED = frozenset(
+    {
+        "not",
+        "items",
+        "contains",
+        "additionalProperties",
+        "propertyNames",
+        "if",
+        "then",
+        "else",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+        "contentSchema",
+    }
+)
+_SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "dependentSchemas"})
+_KEYWORD_EXPECTS: dict[str, str] = {
+    **dict.fromkeys(_SCHEMA_VALUED, _SCHEMA),
+    **dict.fromkeys(_SCHEMA_LISTS, "a non-empty list of schemas"),
+    "properties": "a mapping of property names to schemas",
+    "dependentSchemas": "a mapping of property names to schemas",
+    "patternProperties": "a mapping of regular expressions to schemas",
+    "$defs": "a mapping of names to schemas",
+    "required": "a list of property names (strings)",
+    "dependentRequired": "a mapping of property names to lists of property names",
+    "enum": "a list of values",
+    "examples": "a list of values",
+    **dict.fromkeys(("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"), "a number"),
+    "multipleOf": "a number greater than 0",
+    **dict.fromkeys(
+        (
+            "minLength",
+            "maxLength",
+            "minItems",
+            "maxItems",
+            "minProperties",
+            "maxProperties",
+            "minContains",
+            "maxContains",
+        ),
+        "a non-negative integer",
+    ),
+    **dict.fromkeys(("uniqueItems", "deprecated", "readOnly", "writeOnly"), "true or false"),
+    "pattern": "a regular expression (a string)",
+    **dict.fromkeys(
+        (
+            "format",
+            "title",
+            "description",
+            "$comment",
+            "$ref",
+            "$dynamicRef",
+            "$anchor",
+            "$dynamicAnchor",
+            "$id",
+            "$schema",
+            "contentEncoding",
+            "contentMediaType",
+        ),
+        "a string",
+    ),
+}
+JSON_TYPES = ("array", "boolean", "integer", "null", "number", "object", "string")
+
+
+def schema_problems(schema: Any) -> list[tuple[Path_, str]]:
+    """Why ``schema`` (an expectation) is not a valid draft 2020-12 JSON Schema:
+    (path inside it, message) for each problem, saying what the keyword there
+    accepts instead of the meta-schema's wording (``'objekt' is not valid under
+    any of the given schemas``). A value holding a ``${...}`` is left to be
+    checked once the reference is resolved."""
+    found: dict[tuple[Path_, str], None] = {}
+    for error in _meta_validator().iter_errors(schema):
+        if isinstance(error.instance, str) and "${" in error.instance:
+            continue
+        found.setdefault(_explain_meta(error), None)
+    return list(found)
+
+
+@cache
+def _meta_validator() -> Draft202012Validator:
+    """Checks expectations against the draft 2020-12 meta-schema, as
+    ``check_schema`` does, but built once."""
+    from jsonschema import Draft202012Validator
+
+    meta = Draft202012Validator.META_SCHEMA
+    return Draft202012Validator(meta, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _keyword_at(path: Path_) -> tuple[str | None, int]:
+    """The keyword whose value ``path`` (inside a schema) is at or within, and
+    how deep within it (0: the value itself); ``(None, 0)`` when ``path`` is a
+    schema position (the root, a property's schema, an ``allOf`` item, ...)."""
+    keyword: str | None = None
+    depth = 0
+    inside = "schema"  # what the next part of the path is a step in
+    for part in path:
+        if inside == "schema":
+            keyword, depth = str(part), 0
+            if part in _SCHEMA_VALUED:
+                inside = "schema"
+            elif part in _SCHEMA_LISTS or part in _SCHEMA_MAPS:
+                inside = "container"
+            else:
+                inside = "value"
+        elif inside == "container":  # an item or a name: a schema follows
+            keyword, inside = None, "schema"
+        else:
+            depth += 1
+    return keyword, depth
+
+
+def _explain_meta(error: ValidationError) -> tuple[Path_, str]:
+    path: Path_ = tuple(error.absolute_path)
+    keyword, depth = _keyword_at(path)
+    found = describe(error.instance)
+    if keyword is None:
+        if error.validator == "type":
+            return path, f"a schema must be a mapping (or true/false), found {found}"
+        return path, error.message
+    if keyword == "type" and depth == 0:
+        return _explain_type(path, error.instance)
+    if error.validator == "uniqueItems" and isinstance(error.instance, list):
+        repeated = _repeated(error.instance)
+        return path, f"{keyword!r} lists {repeated!r} more than once"
+    if error.validator == "format" or keyword not in _KEYWORD_EXPECTS:
+        return path, error.message
+    expected = f"{keyword!r} must be {_KEYWORD_EXPECTS[keyword]}"
+    return path, f"{expected}, found {found}" + (" in it" if depth else "")
+
+
+def _repeated(items: list[Any]) -> Any:
+    """The first item of ``items`` that an earlier one equals (JSON equality)."""
+    seen: set[str] = set()
+    for item in items:
+        key = json.dumps(item, sort_keys=True)
+        if key in seen:
+            return item
+        seen.add(key)
+    return None  # pragma: no cover - only called on a list with a repeated item
+
+
+def _explain_type(path: Path_, value: Any) -> tuple[Path_, str]:
+    known = ", ".join(JSON_TYPES)
+    if isinstance(value, str):
+        return path, f"unknown type {value!r}; expected one of: {known}"
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if item not in JSON_TYPES:
+                return (*path, index), f"unknown type {item!r}; expected one of: {known}"
+        for index, item in enumerate(value):
+            if value.index(item) != index:
+                return path, f"'type' lists {item!r} more than once"
+        if not value:
+            return path, "'type' must list at least one type"
+    return path, f"'type' must be a type name or a list of them ({known}), found {describe(value)}"
