@@ -513,7 +513,7 @@ def test_a_companion_that_is_not_a_file_is_refused(
     assert result.status == 2, result.out + result.err
     assert "Traceback" not in result.err
     expected = "a directory" if kind == "directory" else "a FIFO"
-    assert f"app.db: app.db-wal is {expected}, expected a regular file" in result.err
+    assert f"app.db-wal: is {expected}, expected an SQLite file" in result.err
 
 
 # -- 8. messages point at the cause ----------------------------------------------------
@@ -612,3 +612,16 @@ criteria:
 """
     (check,) = run(load_spec(write(tmp_path, spec, ORDERS))).checks
     assert check.outcome == "fail" and "no such column: no_such_column" in check.message
+
+
+def test_a_schema_named_by_the_spec_that_is_a_fifo_is_refused_at_the_spec_line(
+    tmp_path: Path,
+) -> None:
+    os.mkfifo(tmp_path / "schema.sql")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(ISOLATION_SPEC, "utf-8")
+    with pytest.raises(SchemaError) as caught:
+        run(load_spec(spec))
+    (problem,) = caught.value.problems
+    assert problem.location.line == line_of(spec, "schema: schema.sql")
+    assert "schema.sql: is a FIFO, expected an SQL file" in problem.message

@@ -27,7 +27,7 @@ from .checks import KINDS, Context, Kind
 from .checks import migrations as migrations_kind
 from .checks.base import Dump, Migration, Store, Target
 from .checks.machines import summary
-from .errors import Location, SchemaError, SpecError, UsageError
+from .errors import Location, Problem, SchemaError, SpecError, UsageError
 from .model import Spec
 from .results import CheckResult, Finding, Planned, Report
 from .session import DEFAULT_STEP_TIMEOUT, Session, Watched
@@ -333,9 +333,23 @@ def _opener(
             raise SchemaError.at(where, f"schema file not found: {shown}")
         if schema_path.is_dir():
             raise SchemaError.at(where, f"schema {shown} is a directory, expected an SQL file")
-    text = loader.read_text(
-        schema_path, shown, SchemaError, limit=MAX_SCHEMA_BYTES, what="an SQL file"
-    )
+    try:
+        text = loader.read_text(
+            schema_path, shown, SchemaError, limit=MAX_SCHEMA_BYTES, what="an SQL file"
+        )
+    except SchemaError as exc:
+        if schema is not None:
+            raise
+        # Named by the spec: what is wrong with the file as a whole (a FIFO, too
+        # big) is said at the spec's line; a place inside the file stays there.
+        raise SchemaError(
+            [
+                problem
+                if problem.location.line
+                else Problem(spec.schema_location, f"schema {shown}: {problem.message}")
+                for problem in exc.problems
+            ]
+        ) from None
 
     def applied(watch: Callable[[Watched], None]) -> Session:
         return sqlite.open_schema(text, shown, step_timeout, watch)

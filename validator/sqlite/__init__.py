@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import stat
 from collections.abc import Callable
 from pathlib import Path
 
+from .. import files
 from ..errors import Location, SchemaError
 from ..session import DEFAULT_STEP_TIMEOUT, Watched
 from .classify import CORRUPT
@@ -110,48 +110,15 @@ COMPANIONS = ("-wal", "-journal")
 _CHUNK = 1024 * 1024
 
 
-def _regular(path: Path, where: Location) -> int | None:
-    """An open read-only descriptor of ``path`` if it is a regular file, None if it
-    does not exist. Opened without blocking and checked on the descriptor, so a
-    FIFO put in its place between a look and the open cannot block the run."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise SchemaError.at(where, f"cannot read {path.name}: {exc.strerror or exc}") from None
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
-        os.close(fd)
-        raise SchemaError.at(where, f"{path.name} is {_kind(mode)}, expected a regular file")
-    os.set_blocking(fd, True)
-    return fd
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"
-
-
-def _copy(fd: int, target: Path, where: Location) -> tuple[int, int]:
-    """Copy the open file ``fd`` to ``target``; return its (size, mtime) before."""
-    try:
-        status = os.fstat(fd)
-        with os.fdopen(fd, "rb", closefd=False) as source, target.open("wb") as sink:
-            while chunk := source.read(_CHUNK):
-                sink.write(chunk)
-    except OSError as exc:
-        raise SchemaError.at(where, f"cannot copy: {exc.strerror or exc}") from None
-    finally:
-        os.close(fd)
-    return status.st_size, status.st_mtime_ns
+def _copy(source: Path, shown: str, target: Path) -> None:
+    """Copy ``source`` (a regular file, else refused at ``shown``) to ``target``."""
+    with files.open_regular(source, shown, SchemaError, "an SQLite file") as handle:
+        try:
+            with target.open("wb") as sink:
+                while chunk := handle.read(_CHUNK):
+                    sink.write(chunk)
+        except OSError as exc:
+            raise SchemaError.at(Location(shown), f"cannot copy: {exc.strerror or exc}") from None
 
 
 def _stamps(path: Path) -> list[tuple[int, int] | None]:
@@ -167,15 +134,11 @@ def _stamps(path: Path) -> list[tuple[int, int] | None]:
 
 
 def _header(path: Path, where: Location) -> None:
-    fd = _regular(path, where)
-    if fd is None:
-        raise SchemaError.at(where, "no such database file")
-    try:
-        header = os.read(fd, len(SQLITE_HEADER))
-    except OSError as exc:
-        raise SchemaError.at(where, f"cannot read: {exc.strerror or exc}") from None
-    finally:
-        os.close(fd)
+    with files.open_regular(path, where.file, SchemaError, "an SQLite database file") as handle:
+        try:
+            header = handle.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            raise SchemaError.at(where, f"cannot read: {exc.strerror or exc}") from None
     if header != SQLITE_HEADER:
         found = "an empty file" if not header else "no SQLite header"
         raise SchemaError.at(where, f"not an SQLite database ({found})")
@@ -199,9 +162,9 @@ def copy_files(path: Path, name: str, workdir: Path, attempts: int = 5) -> Path:
     for _ in range(attempts):
         before = _stamps(real)
         for suffix in ("", *COMPANIONS):
-            fd = _regular(Path(f"{real}{suffix}"), where)
-            if fd is not None:
-                _copy(fd, Path(f"{copy}{suffix}"), where)
+            source = Path(f"{real}{suffix}")
+            if os.path.lexists(source):
+                _copy(source, f"{name}{suffix}", Path(f"{copy}{suffix}"))
             else:
                 Path(f"{copy}{suffix}").unlink(missing_ok=True)
         if _stamps(real) == before:
