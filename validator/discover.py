@@ -26,7 +26,7 @@ from .errors import Location, Problem, UsageError
 SUFFIXES = (".yaml", ".yml")
 _SNIFF_BYTES = 64 * 1024
 _VERSION = re.compile(r"^version:\s*1\s*(?:#.*)?$", re.MULTILINE)
-_SECTION = re.compile(r"^(?:tables|state_machines|criteria):", re.MULTILINE)
+_SECTION = re.compile(r"^(?:tables|state_machines|criteria|invariants):", re.MULTILINE)
 _SKIPPED_DIRS = frozenset((".git", ".hg", ".venv", "venv", "node_modules", "__pycache__"))
 
 
