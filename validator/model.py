@@ -170,10 +170,25 @@ class TimestampRule:
 
 
 @dataclass(frozen=True)
+class Guard:
+    """A condition an allowed transition needs: ``met`` calls make it hold before
+    the move (which must then succeed), ``unmet`` calls make it fail (the move
+    must then be refused)."""
+
+    title: str
+    met: tuple[Call, ...]
+    unmet: tuple[Call, ...]
+    location: Location
+
+
+@dataclass(frozen=True)
 class Transition:
     source: str
     target: str
     location: Location
+    move: Call | None = None
+    """The call that makes this move, when it is not the machine's ``move``."""
+    guard: Guard | None = None
 
 
 @dataclass(frozen=True)
@@ -199,6 +214,17 @@ class StateMachine:
     def allowed(self, source: str) -> list[str]:
         """The states ``source`` may move to, in the spec's order."""
         return list(self._targets.get(source, ()))
+
+    def edge(self, source: str, target: str) -> Transition | None:
+        """The listed transition ``source -> target``, if there is one."""
+        return self._edges.get((source, target))
+
+    @cached_property
+    def _edges(self) -> dict[tuple[str, str], Transition]:
+        edges: dict[tuple[str, str], Transition] = {}
+        for transition in self.transitions:
+            edges.setdefault((transition.source, transition.target), transition)
+        return edges
 
     @cached_property
     def _targets(self) -> dict[str, tuple[str, ...]]:
@@ -474,7 +500,7 @@ class _Builder:
             for column, rule in data.get("timestamps", {}).items()
         )
         transitions = tuple(
-            Transition(source, target, self.at(*path, "transitions", source, i))
+            self.transition((*path, "transitions", source, i), source, target)
             for source, targets in data["transitions"].items()
             for i, target in enumerate(targets)
         )
@@ -493,8 +519,36 @@ class _Builder:
             given=tuple(data.get("given", [])),
             create=self.call((*path, "create"), data["create"]),
             move=self.call((*path, "move"), data["move"]),
-            reject_others=bool(data.get("reject_others", False)),
+            reject_others=bool(data.get("reject_others", True)),
             path=path,
+        )
+
+    def transition(self, path: Path_, source: str, target: Any) -> Transition:
+        """A listed transition: a target state, or ``{to, call?, with?, guard?}``."""
+        where = self.source.at(path)
+        if not isinstance(target, dict):
+            return Transition(source, target, where)
+        move = self.call(path, target) if "call" in target else None
+        guard = target.get("guard")
+        return Transition(
+            source,
+            target["to"],
+            where,
+            move=move,
+            guard=self.guard((*path, "guard"), guard) if guard is not None else None,
+        )
+
+    def guard(self, path: Path_, data: dict[str, Any]) -> Guard:
+        def calls(side: str) -> tuple[Call, ...]:
+            return tuple(
+                self.call((*path, side, i), step) for i, step in enumerate(data.get(side, []))
+            )
+
+        return Guard(
+            title=data.get("title", ""),
+            met=calls("met"),
+            unmet=calls("unmet"),
+            location=self.source.at(path, key=True),
         )
 
     def timestamp(

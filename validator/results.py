@@ -11,9 +11,10 @@ from .errors import Location
 Section = Literal["migrations", "tables", "state_machines", "criteria", "invariants", "audit"]
 Outcome = Literal["pass", "fail", "error", "warn"]
 """``warn``: only rules of severity ``warn`` were broken; shown, but the gate passes."""
-Probe = Literal["initial", "allowed", "refused", "outside"]
+Probe = Literal["initial", "allowed", "refused", "outside", "guard"]
 """What a state machine check tries: the start state, a listed transition, an
-unlisted one (``reject_others``), or a value outside the states."""
+unlisted one (``reject_others``), a value outside the states, or a guarded
+transition while its guard does not hold."""
 SECTIONS: tuple[Section, ...] = (
     "migrations",
     "tables",

@@ -229,8 +229,16 @@ class _Checker:
             yield from unknown(
                 source, self.source.at((*path, "transitions", source), key=True), "state"
             )
+        seen_edges: set[tuple[str, str]] = set()
         for transition in machine.transitions:
             yield from unknown(transition.target, transition.location, "target state")
+            pair = (transition.source, transition.target)
+            if pair in seen_edges:
+                yield Problem(
+                    transition.location,
+                    f"transition {transition.source} -> {transition.target} is listed twice",
+                )
+            seen_edges.add(pair)
         for i, state in enumerate(machine.terminal):
             where = self.source.at((*path, "terminal", i))
             yield from unknown(state, where, "terminal state")
@@ -262,7 +270,14 @@ class _Checker:
                     f"fixture {name!r} would hide the state machine's ${{{name}}}",
                 )
         yield from self.call(machine.create, bound)
-        yield from self.call(machine.move, bound.adding(MACHINE_NAMES))
+        moving = bound.adding(MACHINE_NAMES)
+        yield from self.call(machine.move, moving)
+        for transition in machine.transitions:
+            if transition.move is not None:
+                yield from self.call(transition.move, moving)
+            if transition.guard is not None:
+                for call in (*transition.guard.met, *transition.guard.unmet):
+                    yield from self.call(call, moving)
 
     # -- invariants -------------------------------------------------------
 

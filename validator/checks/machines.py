@@ -18,7 +18,7 @@ from itertools import pairwise
 from typing import Any
 
 from ..errors import Location
-from ..model import Spec, StateMachine, TimestampRule
+from ..model import Call, Spec, StateMachine, TimestampRule
 from ..results import CheckResult, Finding, MachineSummary, Planned, Probe, Section
 from ..sandbox import Sandbox, SetupError
 from ..session import CallError, Session, UnknownName
@@ -36,6 +36,8 @@ class _Probe:
     source: str | None
     target: str
     allowed: bool
+    unmet: bool = False
+    """A guarded transition tried while its guard does not hold: must be refused."""
 
 
 def plan(spec: Spec, _target: Target) -> list[Planned]:
@@ -99,8 +101,9 @@ def paths(machine: StateMachine) -> dict[str, list[str]]:
 
 
 def probes(spec: Spec, machine: StateMachine) -> list[Planned]:
-    """The checks of ``machine``: its start, each allowed transition, with
-    ``reject_others`` each unlisted one, and a value outside the states."""
+    """The checks of ``machine``: its start, each allowed transition (and, for a
+    guarded one, the same move while its guard does not hold), unless
+    ``reject_others`` is false each unlisted one, and a value outside the states."""
     name = machine.name
     at = spec.source.at
 
@@ -115,7 +118,7 @@ def probes(spec: Spec, machine: StateMachine) -> list[Planned]:
             machine=name,
             transition=(source, target) if source is not None else None,
             probe=kind,
-            detail=_Probe(machine, source, target, kind in ("initial", "allowed")),
+            detail=_Probe(machine, source, target, kind in ("initial", "allowed"), kind == "guard"),
         )
 
     found = [
@@ -130,13 +133,24 @@ def probes(spec: Spec, machine: StateMachine) -> list[Planned]:
     ]
     for t in machine.transitions:
         title = f"{t.source} -> {t.target} is allowed"
+        if t.guard is not None:
+            title += f" when {t.guard.title or 'its guard holds'}"
         found.append(
             probe("allowed", f"{t.source}->{t.target}", title, t.location, t.source, t.target)
         )
+        if t.guard is not None:
+            title = (
+                f"{t.source} -> {t.target} is refused unless {t.guard.title or 'its guard holds'}"
+            )
+            suffix = f"{t.source}->{t.target}.unmet"
+            found.append(probe("guard", suffix, title, t.guard.location, t.source, t.target))
     if machine.reject_others:
-        where = at((*machine.path, "reject_others"))
+        explicit = at((*machine.path, "reject_others"))
         for source in machine.states:
             allowed = set(machine.allowed(source))
+            where = explicit
+            if explicit == machine.location:  # left out: true by default; point at the list
+                where = at((*machine.path, "transitions", source), key=True)
             for target in machine.states:
                 if target != source and target not in allowed:
                     title = f"{source} -> {target} is refused"
@@ -231,12 +245,13 @@ class _MachineChecker:
             raise _Failed(_blocking(problem, not initial))
         for previous, target in pairwise(paths(machine).get(source or machine.initial, [])):
             step = f"reaching {source!r}: {previous} -> {target}"
+            call = self.edge_call(previous, target)
             try:
-                sandbox.call(machine.move, {"row": row, "to": target}, step)
+                self.prepare(sandbox, row, previous, target, step, met=True)
+                sandbox.call(call, {"row": row, "to": target}, step)
             except (CallError, TemplateError) as exc:
-                where = machine.move.location
                 raise _Failed(
-                    _error_finding(where, step, "the move to succeed", exc, True)
+                    _error_finding(call.location, step, "the move to succeed", exc, True)
                 ) from None
             # Only the state matters on the way; timestamp rules are the business
             # of the transition's own check, so a broken rule fails just that one.
@@ -283,8 +298,14 @@ class _MachineChecker:
                     before = self.read(row, where, step)
                 except _Failed as failed:
                     return [failed.finding]
+            assert probe.source is not None
+            call = self.edge_call(probe.source, probe.target)  # unlisted: the default move
             try:
-                sandbox.call(machine.move, {"row": row, "to": probe.target}, step)
+                self.prepare(sandbox, row, probe.source, probe.target, step, met=not probe.unmet)
+            except (CallError, TemplateError) as exc:
+                return [_error_finding(where, step, "the guard's calls to succeed", exc, True)]
+            try:
+                sandbox.call(call, {"row": row, "to": probe.target}, step)
             except CallError as exc:
                 if exc.blocked:
                     return [_error_finding(where, step, "the move to run", exc, True)]
@@ -308,6 +329,31 @@ class _MachineChecker:
                 state, probe.target, where, step, source=probe.source, before=before
             )
             return [*broken, problem] if problem else broken
+
+    def edge_call(self, source: str, target: str) -> Call:
+        """The call that moves ``source -> target``: the transition's own, or the
+        machine's ``move`` (always for an unlisted move)."""
+        edge = self.machine.edge(source, target)
+        return edge.move if edge is not None and edge.move is not None else self.machine.move
+
+    def prepare(
+        self,
+        sandbox: Sandbox,
+        row: dict[str, Any],
+        source: str,
+        target: str,
+        step: str,
+        *,
+        met: bool,
+    ) -> None:
+        """Before a guarded move: the calls that make its guard hold (``met``) or fail."""
+        edge = self.machine.edge(source, target)
+        if edge is None or edge.guard is None:
+            return
+        calls = edge.guard.met if met else edge.guard.unmet
+        label = f"{step} (guard {'met' if met else 'unmet'})"
+        for call in calls:
+            sandbox.call(call, {"row": row, "to": target}, label)
 
     def primary_key(self) -> str | None:
         table = self.session.table(self.machine.table)
