@@ -315,7 +315,7 @@ def test_blobs_are_shown_as_hex_and_json_arguments_as_text(tmp_path: Path) -> No
         """
         criteria:
           - id: 1
-            title: a blob comes back as hex text, a list argument as JSON text
+            title: a blob comes back as hex text, a list argument as compact JSON text
             steps:
               - call: echo
                 with: {value: [1, "a"]}
@@ -324,7 +324,7 @@ def test_blobs_are_shown_as_hex_and_json_arguments_as_text(tmp_path: Path) -> No
               echoed:
                 properties:
                   blob: {const: "01ff"}
-                  value: {const: '[1, "a"]'}
+                  value: {const: '[1,"a"]'}
                   flag: {const: 1}
         """,
     ).read_text("utf-8")

@@ -524,13 +524,11 @@ def test_statements_on_one_line_are_located_each_at_its_own_column(tmp_path: Pat
     path.write_text(text, "utf-8")
     with pytest.raises(SpecError) as raised:
         load_spec(path)
+    undeclared = "which is not declared in params, defaults or optional (declared: none)"
     assert [str(problem) for problem in raised.value.problems] == [
-        f"{path}:6:10: operation 'op' uses :a, which is not declared in params or defaults "
-        "(declared: none)",
-        f"{path}:6:22: operation 'op' uses :a, which is not declared in params or defaults "
-        "(declared: none)",
-        f"{path}:6:33: operation 'op' uses :b, which is not declared in params or defaults "
-        "(declared: none)",
+        f"{path}:6:10: operation 'op' uses :a, {undeclared}",
+        f"{path}:6:22: operation 'op' uses :a, {undeclared}",
+        f"{path}:6:33: operation 'op' uses :b, {undeclared}",
     ]
 
 

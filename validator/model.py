@@ -13,13 +13,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from . import sqltext
+from . import compare, sqltext
+from .compare import CompareError, Comparison
 from .errors import Location
 from .loader import Document, Path_, SourceMap
 
 ErrorKind = Literal[
-    "foreign_key", "unique", "primary_key", "check", "not_null", "trigger", "constraint"
+    "foreign_key", "unique", "primary_key", "check", "not_null", "trigger", "constraint", "any"
 ]
+"""What ``raises`` accepts: a constraint kind, ``constraint`` (any constraint
+refusal) or ``any`` (any error the database gives)."""
 FkAction = Literal["cascade", "set_null", "set_default", "restrict", "no_action"]
 
 
@@ -57,6 +60,8 @@ class ColumnRule:
     references: ForeignKey | None = None
     on_delete: FkAction | None = None
     on_update: FkAction | None = None
+    no_references: bool = False
+    """``references: null``: the column must have no foreign key."""
 
 
 @dataclass(frozen=True)
@@ -99,12 +104,15 @@ class Operation:
     defaults: Mapping[str, Any]
     statements: tuple[Sql, ...]
     returns: Returns | None
+    optional: tuple[str, ...] = ()
+    """Parameters a call may leave out: the SQL fragments ``{{ ... }}`` that use
+    one that was left out are dropped."""
 
     @cached_property
     def accepted(self) -> tuple[str, ...]:
-        """Every parameter a call may give: ``params``, then the other defaults.
-        Computed once (each call is checked against it)."""
-        return tuple(dict.fromkeys((*self.params, *self.defaults)))
+        """Every parameter a call may give: ``params``, then the other defaults,
+        then the optional ones. Computed once (each call is checked against it)."""
+        return tuple(dict.fromkeys((*self.params, *self.defaults, *self.optional)))
 
     @cached_property
     def accepts(self) -> frozenset[str]:
@@ -120,6 +128,11 @@ class Operation:
             found.append(current.query)
             pending.extend(nested for _, nested in current.nest)
         return found
+
+    def nested_queries(self) -> list[Sql]:
+        """The queries under ``nest`` (bound with their row's columns too)."""
+        top = self.returns.query if self.returns is not None else None
+        return [query for query in self.queries() if query is not top]
 
     def all_sql(self) -> list[Sql]:
         return [*self.statements, *self.queries()]
@@ -248,12 +261,41 @@ class Expectation:
 
 @dataclass(frozen=True)
 class Step:
+    """One step of a criterion: a call (``call``), or bindings of values (``let``).
+
+    A call may be repeated (``repeat`` times, or once ``for_each`` item, with
+    ``${item}`` and ``${index}`` bound for it); its results are then bound as a
+    list. ``raises`` lists the error kinds one of which each call must raise
+    (empty: it must succeed); ``that`` compares fields of the result.
+    """
+
     index: int
-    call: Call
+    call: Call | None
     bind: str | None
-    raises: ErrorKind | None
+    raises: tuple[ErrorKind, ...]
     expect: Expectation | None
     location: Location
+    let: tuple[tuple[str, Any], ...] = ()
+    repeat: int | None = None
+    for_each: Any = None
+    that: tuple[Check, ...] = ()
+
+    @property
+    def repeated(self) -> bool:
+        return self.repeat is not None or self.for_each is not None
+
+
+@dataclass(frozen=True)
+class Check:
+    """A comparison of fields (``that:``) and where it is written; ``comparison``
+    is None when the text does not parse (``problem`` says why, and
+    :mod:`validator.semantics` reports it at its place)."""
+
+    text: str
+    comparison: Comparison | None
+    location: Location
+    path: Path_
+    problem: CompareError | None = None
 
 
 @dataclass(frozen=True)
@@ -265,6 +307,7 @@ class Criterion:
     steps: tuple[Step, ...]
     expect: tuple[Expectation, ...]
     path: Path_
+    that: tuple[Check, ...] = ()
 
     @property
     def number(self) -> int | None:
@@ -424,7 +467,7 @@ class _Builder:
                 ExpressionDefault(raw["expr"]) if isinstance(raw, dict) else LiteralDefault(raw)
             )
         references = None
-        if "references" in data:
+        if data.get("references") is not None:
             table, column = data["references"].split(".", 1)
             references = ForeignKey(table, column)
         return ColumnRule(
@@ -438,6 +481,7 @@ class _Builder:
             references=references,
             on_delete=data.get("on_delete"),
             on_update=data.get("on_update"),
+            no_references="references" in data and data["references"] is None,
         )
 
     def sql(self, path: Path_, text: str) -> list[Sql]:
@@ -462,6 +506,7 @@ class _Builder:
             defaults=dict(data.get("defaults", {})),
             statements=tuple(statements),
             returns=self.returns((*base, "returns"), returns) if returns else None,
+            optional=tuple(data.get("optional", [])),
         )
 
     def returns(self, path: Path_, data: dict[str, Any]) -> Returns:
@@ -576,35 +621,52 @@ class _Builder:
             name=name, schema=rows_required(schema), location=self.source.at(path), path=path
         )
 
+    def checks(self, path: Path_, texts: list[str]) -> tuple[Check, ...]:
+        """The comparisons of a ``that:`` list, parsed."""
+        found = []
+        for i, text in enumerate(texts):
+            where = self.at(*path, i)
+            try:
+                found.append(Check(text, compare.parse(text), where, (*path, i)))
+            except compare.CompareError as exc:
+                found.append(Check(text, None, where, (*path, i), exc))
+        return tuple(found)
+
+    def step(self, path: Path_, index: int, step: dict[str, Any]) -> Step:
+        bind = step.get("as")
+        raises = step.get("raises", [])
+        return Step(
+            index=index,
+            call=self.call(path, step) if "call" in step else None,
+            bind=bind,
+            raises=tuple(raises if isinstance(raises, list) else [raises]),
+            expect=(
+                self.expectation((*path, "expect"), bind or "result", step["expect"])
+                if "expect" in step
+                else None
+            ),
+            location=self.source.at(path),
+            let=tuple(step.get("let", {}).items()),
+            repeat=step.get("repeat"),
+            for_each=step.get("for_each"),
+            that=self.checks((*path, "that"), step.get("that", [])),
+        )
+
     def criterion(self, index: int, data: dict[str, Any]) -> Criterion:
         path: Path_ = ("criteria", index)
-        steps = []
-        for i, step in enumerate(data.get("steps", [])):
-            step_path = (*path, "steps", i)
-            bind = step.get("as")
-            steps.append(
-                Step(
-                    index=i + 1,
-                    call=self.call(step_path, step),
-                    bind=bind,
-                    raises=step.get("raises"),
-                    expect=(
-                        self.expectation((*step_path, "expect"), bind or "result", step["expect"])
-                        if "expect" in step
-                        else None
-                    ),
-                    location=self.source.at(step_path),
-                )
-            )
         return Criterion(
             key=data["id"],
             title=data["title"],
             location=self.source.at((*path, "id")),
             given=tuple(data.get("given", [])),
-            steps=tuple(steps),
+            steps=tuple(
+                self.step((*path, "steps", i), i + 1, step)
+                for i, step in enumerate(data.get("steps", []))
+            ),
             expect=tuple(
                 self.expectation((*path, "expect", name), name, schema)
                 for name, schema in data.get("expect", {}).items()
             ),
             path=path,
+            that=self.checks((*path, "that"), data.get("that", [])),
         )

@@ -14,19 +14,23 @@ from .templates import Scope
 
 
 def arguments(operation: Operation, call: Call, scope: Scope) -> dict[str, Any]:
-    """The parameter values of ``call``: its arguments, then the defaults."""
+    """The parameter values of ``call``: its arguments, then the defaults (an
+    optional parameter the call leaves out has no value at all)."""
     given = scope.resolve(dict(call.args))
     values: dict[str, Any] = {}
     for name in operation.accepted:
-        value = given[name] if name in given else scope.resolve(operation.defaults[name])
-        values[name] = bindable(value)
+        if name in given:
+            values[name] = bindable(given[name])
+        elif name in operation.defaults:
+            values[name] = bindable(scope.resolve(operation.defaults[name]))
     return values
 
 
 def bindable(value: Any) -> Any:
-    """A value as SQL binds it: booleans as 1/0, lists and mappings as JSON text."""
+    """A value as SQL binds it: booleans as 1/0, lists and mappings as compact
+    JSON text, keys in the spec's order (as ``JSON.stringify`` writes it)."""
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, list | dict):
-        return json.dumps(value, sort_keys=True)
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     return value

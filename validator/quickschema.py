@@ -319,6 +319,13 @@ class _Compiler:
         checks = [self.compile(sub) for sub in _subschemas(argument)]
         return lambda value: any(check(value) for check in checks)
 
+    def condition(self, argument: Any, schema: dict[str, Any]) -> Check:
+        """``if``/``then``/``else`` (``then`` and ``else`` alone do nothing)."""
+        test = self.compile(argument)
+        then = self.compile(schema.get("then", True))
+        otherwise = self.compile(schema.get("else", True))
+        return lambda value: then(value) if test(value) else otherwise(value)
+
     def one_of(self, argument: Any, _: dict[str, Any]) -> Check:
         checks = [self.compile(sub) for sub in _subschemas(argument)]
         return lambda value: sum(check(value) for check in checks) == 1
@@ -366,6 +373,9 @@ _KEYWORDS: dict[str, Callable[[_Compiler, Any, dict[str, Any]], Check]] = {
     "allOf": _Compiler.all_of,
     "anyOf": _Compiler.any_of,
     "oneOf": _Compiler.one_of,
+    "if": _Compiler.condition,
+    "then": lambda _compiler, _argument, _schema: lambda _: True,
+    "else": lambda _compiler, _argument, _schema: lambda _: True,
     "minItems": _size(list, True),
     "maxItems": _size(list, False),
     "minLength": _size(str, True),
@@ -381,7 +391,9 @@ _KEYWORDS: dict[str, Callable[[_Compiler, Any, dict[str, Any]], Check]] = {
 
 # -- is a schema well formed? -----------------------------------------------------
 
-_SCHEMA_VALUED = frozenset({"not", "items", "contains", "additionalProperties", "propertyNames"})
+_SCHEMA_VALUED = frozenset(
+    {"not", "items", "contains", "additionalProperties", "propertyNames", "if", "then", "else"}
+)
 _SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
 _SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs"})
 _COUNTS = frozenset(_SIZES)

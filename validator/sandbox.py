@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
+from . import sqltext
 from .model import Call, Operation, Spec
 from .operations import arguments
 from .results import Finding
@@ -98,7 +99,7 @@ class Sandbox:
         session = self.session
         writes: set[str] = set()
         for statement in operation.statements:
-            writes |= session.footprint(statement.text).writes
+            writes |= session.footprint(sqltext.render(statement.text)).writes
         if not writes:
             return
         for invariant in self.spec.invariants:

@@ -16,8 +16,11 @@ from typing import Any
 from . import quickschema, sqltext, templates, validate
 from .errors import Location, Problem
 from .loader import Path_
-from .model import Call, Criterion, Fixture, Operation, Spec, StateMachine
+from .model import Call, Check, Criterion, Fixture, Operation, Spec, Sql, StateMachine, Step
 from .sqlite import guard
+
+ITEM_NAMES = ("item", "index")
+"""Names a repeated step's call sees: the item of ``for_each`` and its index."""
 
 MACHINE_NAMES = ("row", "to")
 """Names a state machine's ``move`` call sees besides its fixtures."""
@@ -89,6 +92,12 @@ class _Checker:
                     self.source.at((*base, "defaults", name), key=True),
                     f"parameter {name!r} is both required (params) and has a default",
                 )
+        for index, name in enumerate(operation.optional):
+            if name in operation.params or name in operation.defaults:
+                yield Problem(
+                    self.source.at((*base, "optional", index)),
+                    f"parameter {name!r} is optional and also in params or defaults",
+                )
         nothing = self.reach.bound(())
         for name, value in operation.defaults.items():
             yield from self.argument(value, (*base, "defaults", name), nothing)
@@ -100,19 +109,43 @@ class _Checker:
                     query.location,
                     f"a 'returns' query must be exactly one statement, found {count}",
                 )
+        nested = {id(sql) for sql in operation.nested_queries()}
         for sql in operation.all_sql():
             refused = guard.static_refusal(sql.text, "operation")
             if refused is not None:
                 yield Problem(sql.location, f"refused: {refused}")
             if sqltext.has_positional(sql.text):
                 yield Problem(sql.location, "use named parameters (:name), not '?' placeholders")
+            yield from self.fragments(operation, sql)
+            if id(sql) in nested:
+                continue  # a nested query may also use the columns of its row
             for name in sqltext.parameters(sql.text):
                 if name not in accepted:
                     yield Problem(
                         sql.location,
                         f"operation {operation.name!r} uses :{name}, which is not declared "
-                        f"in params or defaults (declared: {self.parameters(operation)})",
+                        f"in params, defaults or optional (declared: "
+                        f"{self.parameters(operation)})",
                     )
+
+    def fragments(self, operation: Operation, sql: Sql) -> Iterator[Problem]:
+        """``{{ ... }}`` fragments are well formed, and an optional parameter is used
+        only inside them (left out, it has no value to bind)."""
+        try:
+            found = sqltext.fragments(sql.text)
+        except sqltext.FragmentError as exc:
+            yield Problem(sql.location, f"{exc} (at character {exc.offset + 1} of the SQL)")
+            return
+        outside = sql.text
+        for fragment in reversed(found):
+            outside = outside[: fragment.start] + outside[fragment.end :]
+        for name in sqltext.parameters(outside):
+            if name in operation.optional:
+                yield Problem(
+                    sql.location,
+                    f"optional parameter :{name} is used outside a {{{{ ... }}}} fragment: "
+                    "a call that leaves it out would have nothing to bind",
+                )
 
     def call(self, call: Call, bound: _Bound) -> Iterator[Problem]:
         operation = self.spec.operations.get(call.operation)
@@ -322,30 +355,12 @@ class _Checker:
         yield from self.given(criterion.given, criterion.path)
         bound = self.reach.bound(criterion.given)
         # With invariants, every call is checked against them after it runs.
-        can_fail = bool(criterion.expect) or bool(self.spec.invariants and criterion.steps)
+        can_fail = bool(criterion.expect or criterion.that) or bool(
+            self.spec.invariants and any(step.call for step in criterion.steps)
+        )
         for step in criterion.steps:
-            yield from self.call(step.call, bound)
-            if step.raises and step.bind:
-                yield Problem(
-                    self.source.at((*criterion.path, "steps", step.index - 1, "as"), key=True),
-                    "a step that must raise has no result to bind with 'as'",
-                )
-            if step.bind in bound:
-                yield Problem(
-                    self.source.at((*criterion.path, "steps", step.index - 1, "as")),
-                    f"name {step.bind!r} is already bound in this criterion",
-                )
-            if step.bind in templates.GENERATORS:
-                yield Problem(
-                    self.source.at((*criterion.path, "steps", step.index - 1, "as")),
-                    f"name {step.bind!r} is reserved for a generated value",
-                )
-            if step.expect is not None:
-                inner = bound.adding((step.expect.name,))
-                yield from self.expectation(step.expect.schema, step.expect.path, inner)
-            if step.bind:
-                bound.add(step.bind)
-            can_fail = can_fail or step.raises is not None or step.expect is not None
+            yield from self.step(criterion, step, bound)
+            can_fail = can_fail or bool(step.raises or step.expect or step.that)
         for expectation in criterion.expect:
             if expectation.name not in bound:
                 yield Problem(
@@ -354,12 +369,66 @@ class _Checker:
                     f"(bound: {bound.listing(generators=False)})",
                 )
             yield from self.expectation(expectation.schema, expectation.path, bound)
+        yield from self.comparisons(criterion.that, bound)
         if not can_fail:
             yield Problem(
                 criterion.location,
-                f"criterion {criterion.key!r} checks nothing: give it 'expect' or a step "
-                "with 'raises' or 'expect'",
+                f"criterion {criterion.key!r} checks nothing: give it 'expect' or 'that', or a "
+                "step with 'raises', 'expect' or 'that'",
             )
+
+    def step(self, criterion: Criterion, step: Step, bound: _Bound) -> Iterator[Problem]:
+        path = (*criterion.path, "steps", step.index - 1)
+        for name, value in step.let:
+            yield from self.argument(value, (*path, "let", name), bound)
+            yield from self.binding(name, self.source.at((*path, "let", name), key=True), bound)
+            bound.add(name)
+        if step.call is None:
+            return
+        inner = bound
+        if step.repeated:
+            if isinstance(step.for_each, str):
+                yield from self.argument(step.for_each, (*path, "for_each"), bound)
+            inner = bound.adding(ITEM_NAMES)
+        yield from self.call(step.call, inner)
+        if step.raises and step.bind:
+            yield Problem(
+                self.source.at((*path, "as"), key=True),
+                "a step that must raise has no result to bind with 'as'",
+            )
+        if step.bind:
+            yield from self.binding(step.bind, self.source.at((*path, "as")), bound)
+        result = step.expect.name if step.expect is not None else step.bind or "result"
+        if step.expect is not None:
+            yield from self.expectation(
+                step.expect.schema, step.expect.path, bound.adding((step.expect.name,))
+            )
+        yield from self.comparisons(step.that, bound.adding((result,)))
+        if step.bind:
+            bound.add(step.bind)
+
+    def binding(self, name: str, where: Location, bound: _Bound) -> Iterator[Problem]:
+        """A name a step binds must be new, and not a generated value's."""
+        if name in bound:
+            yield Problem(where, f"name {name!r} is already bound in this criterion")
+        if name in templates.GENERATORS:
+            yield Problem(where, f"name {name!r} is reserved for a generated value")
+
+    def comparisons(self, checks: tuple[Check, ...], bound: _Bound) -> Iterator[Problem]:
+        """Every ``that:`` entry parses and reads only names bound at its place."""
+        for check in checks:
+            if check.comparison is None:
+                assert check.problem is not None
+                at = check.location
+                where = Location(at.file, at.line, at.column + check.problem.column)
+                yield Problem(where, f"{check.problem} in {check.text!r}")
+                continue
+            for name in check.comparison.names:
+                if name not in bound:
+                    yield Problem(
+                        check.location,
+                        f"{name!r} is not bound here (bound: {bound.listing(generators=False)})",
+                    )
 
     def expectation(self, schema: Any, path: Path_, bound: _Bound) -> Iterator[Problem]:
         yield from self.references(schema, path, bound)

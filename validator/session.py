@@ -325,14 +325,29 @@ class Session(ABC):
         the guard; an error is a :class:`~validator.errors.SchemaError` located in it."""
 
 
-def raises_matches(expected: str, found: str | None) -> bool:
-    """Whether a refusal of kind ``found`` satisfies ``raises: expected``.
+def raises_matches(expected: str | Sequence[str], found: str | None) -> bool:
+    """Whether a refusal of kind ``found`` (None: an error that is not a
+    constraint refusal) satisfies ``raises: expected`` (one kind or several).
 
     A primary key is a unique key, so ``unique`` accepts both; ``constraint``
-    accepts any constraint refusal.
+    accepts any constraint refusal; ``any`` accepts any error the database gives.
     """
+    kinds = (expected,) if isinstance(expected, str) else expected
+    return any(_kind_matches(kind, found) for kind in kinds)
+
+
+def _kind_matches(expected: str, found: str | None) -> bool:
+    if expected == "any":
+        return True
     if found is None:
         return False
     if expected == "constraint" or expected == found:
         return True
     return expected == "unique" and found == "primary_key"
+
+
+def describe_raises(kinds: Sequence[str]) -> str:
+    """``raises`` as a finding says it: "a unique error", "a check or trigger error"."""
+    if "any" in kinds:
+        return "any database error"
+    return f"a {' or '.join(kinds)} error"

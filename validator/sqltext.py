@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 
 _TOKEN = re.compile(
@@ -235,3 +235,72 @@ def literal(sql: str) -> tuple[bool, str | int | float | None]:
     if len(text) >= 2 and text[0] == text[-1] == "'" and "'" not in text[1:-1].replace("''", ""):
         return True, text[1:-1].replace("''", "'")
     return False, None
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """An optional piece ``{{ ... }}`` of an operation's SQL: ``text[start:end]``
+    is the whole piece with its braces, ``inner`` what is kept when every
+    parameter in it was given."""
+
+    start: int
+    end: int
+    inner: str
+    parameters: tuple[str, ...]
+
+
+class FragmentError(ValueError):
+    """Braces that do not make fragments: the message says which, ``offset`` where."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+
+def fragments(sql: str) -> list[Fragment]:
+    """The ``{{ ... }}`` pieces of ``sql`` (outside strings and comments), in order;
+    :class:`FragmentError` for unbalanced or nested braces, or a ``;`` inside one."""
+    found: list[Fragment] = []
+    tokens = list(located_tokens(sql))
+    opened: int | None = None
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        after = tokens[index + 1] if index + 1 < len(tokens) else None
+        pair = after is not None and after.start == token.end and after.text == token.text
+        if token.text == "{" and pair:
+            if opened is not None:
+                raise FragmentError(
+                    "'{{' inside an optional fragment; they do not nest", token.start
+                )
+            opened, index = token.start, index + 2
+            continue
+        if token.text == "}" and pair:
+            if opened is None:
+                raise FragmentError("'}}' without its '{{'", token.start)
+            inner = sql[opened + 2 : token.start]
+            names = tuple(parameters(inner))
+            found.append(Fragment(opened, token.end + 1, inner, names))
+            opened, index = None, index + 2
+            continue
+        if token.kind == "end" and opened is not None:
+            raise FragmentError("a ';' inside an optional fragment", token.start)
+        index += 1
+    if opened is not None:
+        raise FragmentError("'{{' without its '}}'", opened)
+    return found
+
+
+def render(sql: str, given: Container[str] | None = None) -> str:
+    """``sql`` with each ``{{ ... }}`` fragment kept (without its braces) when every
+    parameter in it is in ``given``, dropped otherwise; ``given`` None keeps them all."""
+    if "{{" not in sql:
+        return sql
+    pieces, last = [], 0
+    for fragment in fragments(sql):
+        pieces.append(sql[last : fragment.start])
+        if given is None or all(name in given for name in fragment.parameters):
+            pieces.append(fragment.inner)
+        last = fragment.end
+    pieces.append(sql[last:])
+    return "".join(pieces)

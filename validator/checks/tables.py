@@ -183,13 +183,16 @@ class _TableChecker:
         return findings
 
     def foreign_key(self, rule: ColumnRule) -> list[Finding]:
-        if rule.references is None and rule.on_delete is None and rule.on_update is None:
-            return []
         assert self.table is not None
         base = ("columns", rule.name)
         keys = [
             fk for fk in self.table.foreign_keys if fk.column.casefold() == rule.name.casefold()
         ]
+        if rule.no_references:
+            shown = ", ".join(f"REFERENCES {fk.table}({self.target_column(fk)})" for fk in keys)
+            return [Finding(self.at(*base, "references"), "no foreign key", shown)] if keys else []
+        if rule.references is None and rule.on_delete is None and rule.on_update is None:
+            return []
         if rule.references is not None:
             target = rule.references
             wanted = f"REFERENCES {target.table}({target.column})"
@@ -325,6 +328,8 @@ def _describe(rule: ColumnRule) -> str:
         parts.append(f"DEFAULT {_show_default(rule.default)}")
     if rule.references is not None:
         parts.append(f"REFERENCES {rule.references.table}({rule.references.column})")
+    if rule.no_references:
+        parts.append("no foreign key")
     if rule.on_delete is not None:
         parts.append(f"ON DELETE {_action(rule.on_delete)}")
     if rule.on_update is not None:

@@ -176,7 +176,7 @@ class SqliteSession(Session):
         self.current = statement.location
         try:
             with guard.user(mode):
-                cursor = self.connection.execute(statement.text, values)
+                cursor = self.connection.execute(sqltext.render(statement.text, values), values)
                 names = [column[0] for column in cursor.description or ()]
                 return names, _fetch(cursor)
         except sqlite3.Error as exc:
@@ -197,17 +197,23 @@ class SqliteSession(Session):
 
     def _returns(self, returns: Returns, values: Mapping[str, Any]) -> Any:
         names, rows = self._user(returns.query, values, "operation")
-        if returns.kind == "many":
-            return [_row(names, row) for row in rows]
-        if len(rows) > 1:
+        if returns.kind == "one" and len(rows) > 1:
             raise CallError(
                 "'returns: one' query gave more than one row", returns.query.location, None
             )
-        if not rows:
-            return None
-        row = _row(names, rows[0])
-        for name, nested in returns.nest:
-            row[name] = self._returns(nested, values)
+        found = [self._nested(returns, _row(names, row), values) for row in rows]
+        if returns.kind == "many":
+            return found
+        return found[0] if found else None
+
+    def _nested(self, returns: Returns, row: Row, values: Mapping[str, Any]) -> Row:
+        """``row`` with each nested query's result added under its name; a nested
+        query is bound with the call's values and, for a name the call does not
+        have, the row's column of that name."""
+        if returns.nest:
+            bound = {**row, **values}
+            for name, nested in returns.nest:
+                row[name] = self._returns(nested, bound)
         return row
 
     # -- the engine's own questions -----------------------------------------
