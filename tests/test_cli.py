@@ -15,7 +15,7 @@ import validator.cli
 def test_pass_exits_0(run_cli: RunCli) -> None:
     result = run_cli(SPEC)
     assert (result.status, result.err) == (0, "")
-    assert "PASS: 73 checks, 73 passed, 0 failed, 0 errors" in result.out
+    assert "PASS: 103 checks, 103 passed, 0 failed, 0 errors" in result.out
 
 
 def test_failed_check_exits_1(run_cli: RunCli, tmp_path: Path) -> None:
@@ -27,7 +27,7 @@ def test_failed_check_exits_1(run_cli: RunCli, tmp_path: Path) -> None:
     assert result.status == 1
     assert "FAIL  column tasks.display_id: TEXT UNIQUE  [table-tasks.display_id]" in result.out
     assert "expected UNIQUE, found not UNIQUE" in result.out
-    assert result.out.splitlines()[-1].startswith("FAIL: 73 checks, 72 passed, 1 failed")
+    assert result.out.splitlines()[-1].startswith("FAIL: 103 checks, 102 passed, 1 failed")
 
 
 def test_json_format(run_cli: RunCli) -> None:
@@ -35,7 +35,7 @@ def test_json_format(run_cli: RunCli) -> None:
     assert result.status == 0
     document = json.loads(result.out)
     assert document["verdict"] == "PASS"
-    assert document["summary"]["total"] == len(document["checks"]) == 73
+    assert document["summary"]["total"] == len(document["checks"]) == 103
 
 
 def test_bad_spec_exits_2_with_located_problems(run_cli: RunCli, tmp_path: Path) -> None:

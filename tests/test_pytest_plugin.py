@@ -34,16 +34,16 @@ def outcomes(junit: Path) -> dict[str, str]:
 def test_every_check_is_an_item_and_passes() -> None:
     done = pytest_run(SPEC)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.strip().splitlines()[-1].startswith("73 passed")
+    assert done.stdout.strip().splitlines()[-1].startswith("103 passed")
     assert "PASSED spec/test_task_session.yaml::criterion-10" in done.stdout
 
 
 def test_failures_show_the_explanation_not_a_traceback(no_trigger: Path) -> None:
     done = pytest_run(SPEC, "--validator-schema", no_trigger)
     assert done.returncode == 1
-    assert "15 failed, 58 passed" in done.stdout
+    assert "15 failed, 88 passed" in done.stdout
     assert (
-        "spec/test_task_session.yaml:169:20: completed -> running: expected the database to "
+        "spec/test_task_session.yaml:240:20: completed -> running: expected the database to "
         "refuse the move, found it was accepted (state now 'running')"
     ) in done.stdout
     assert "Traceback" not in done.stdout
@@ -53,19 +53,19 @@ def test_failures_show_the_explanation_not_a_traceback(no_trigger: Path) -> None
 def test_keyword_selection() -> None:
     done = pytest_run(SPEC, "-k", "paused and refused")
     assert done.returncode == 0
-    assert "6 passed, 67 deselected" in done.stdout
+    assert "6 passed, 97 deselected" in done.stdout
 
 
 def test_titles_are_keywords() -> None:
     done = pytest_run(SPEC, "-k", "FK")
-    assert "1 passed, 72 deselected" in done.stdout
+    assert "1 passed, 102 deselected" in done.stdout
 
 
 def test_junitxml(tmp_path: Path, no_trigger: Path) -> None:
     junit = tmp_path / "junit.xml"
     pytest_run(SPEC, "--validator-schema", no_trigger, f"--junitxml={junit}")
     found = outcomes(junit)
-    assert len(found) == 73
+    assert len(found) == 103
     states = ("running", "completed", "failed", "paused", "terminated")
     allowed = {("running", s) for s in states[1:]} | {("paused", "running")}
     refused = {
@@ -102,7 +102,7 @@ def test_collects_only_specs(tmp_path: Path) -> None:
     (tmp_path / "test_lifecycle.yaml").write_text(spec, "utf-8")
     done = pytest_run(tmp_path, cwd=tmp_path)
     assert done.returncode == 0, done.stdout
-    assert "73 passed" in done.stdout
+    assert "103 passed" in done.stdout
     assert "test_config.yaml" not in done.stdout
     assert "notes.yaml" not in done.stdout
 

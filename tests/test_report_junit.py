@@ -230,7 +230,7 @@ def test_failing_run_has_fifteen_failing_machine_cases(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     root = _parse(render("junit", [shipped_report(tmp_path, trigger=False)]))
-    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("73", "15", "0")
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("103", "15", "0")
     failing = [case for case in _cases(root) if case.find("failure") is not None]
     assert len(failing) == 15
     assert {case.get("classname") for case in failing} == {"test_task_session.state_machines"}
@@ -255,12 +255,12 @@ def test_two_specs_give_two_suites_and_the_totals(
     assert [suite.get("name") for suite in suites] == ["Test Task for Session", "Synthetic"]
     assert [suite.get("file") for suite in suites] == [failing.spec, synthetic.spec]
     assert [(s.get("tests"), s.get("failures"), s.get("errors")) for s in suites] == [
-        ("73", "15", "0"),
+        ("103", "15", "0"),
         ("3", "1", "1"),
     ]
-    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("76", "16", "1")
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("106", "16", "1")
     xml = JUnitXml.fromstring(rendered.encode("utf-8"))
-    assert [len(list(suite)) for suite in xml] == [73, 3]
+    assert [len(list(suite)) for suite in xml] == [103, 3]
 
 
 def test_an_error_outcome_is_an_error_element() -> None:

@@ -45,7 +45,7 @@ def test_failing_report_counts_and_verdict(tmp_path: Path, monkeypatch: pytest.M
     report = shipped_report(tmp_path, trigger=False)
     document = json.loads(render("json", [report]))
     assert document["verdict"] == "FAIL"
-    assert document["summary"] == {"total": 73, "passed": 58, "failed": 15, "errors": 0}
+    assert document["summary"] == {"total": 103, "passed": 88, "failed": 15, "errors": 0}
     failed = [check for check in document["checks"] if check["outcome"] == "fail"]
     assert all(check["section"] == "state_machines" for check in failed)
     first = failed[0]
