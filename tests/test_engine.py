@@ -14,6 +14,7 @@ from validator.errors import SchemaError, UsageError
 from validator.results import Report
 from validator.session import Access
 from validator.session import raises_matches as matches
+from validator.sqlite import open_schema
 from validator.sqlite.classify import error_kind
 
 SCHEMA = """
@@ -398,3 +399,16 @@ def test_access_records_what_the_checks_touch_and_not_the_schema(tmp_path: Path)
     assert "no_bob" in access.triggers  # its program is part of every INSERT into parent
     assert "other" not in access.tables()  # written by the schema only
     assert access.updates == set() and access.deletes == set()
+
+
+def test_an_opened_session_is_taken_over_by_the_run(tmp_path: Path) -> None:
+    spec = load_spec(write(tmp_path, THREE))
+    session = open_schema(SCHEMA, "mine.sql")
+    session.connection.execute("INSERT INTO parent (id, name) VALUES ('a', 'already')")
+    report = run(spec, schema_text=SCHEMA, schema_name="mine.sql", opened=session)
+    # criterion-1 adds parent 'a': it fails only on the database given, not on a fresh one.
+    assert [check.outcome for check in report.checks] == ["fail", "fail", "pass"]
+    with pytest.raises(sqlite3.ProgrammingError):  # closed by the run
+        session.connection.execute("SELECT 1")
+    with pytest.raises(UsageError):
+        run(spec, opened=open_schema(SCHEMA, "x.sql"))

@@ -45,6 +45,7 @@ from .runner import Select, run
 from .selection import near
 from .session import DEFAULT_STEP_TIMEOUT, Access
 from .signature import Cache, Signature, signature
+from .sqlite import SqliteSession
 
 Outcome = Literal["killed", "survived", "equivalent", "error", "ignored"]
 OUTCOMES: tuple[Outcome, ...] = ("killed", "survived", "ignored", "equivalent", "error")
@@ -239,13 +240,23 @@ def evaluate(job: Job, edit: Edit, first: frozenset[str] = frozenset()) -> Verdi
     tried alone first, which is all a killed mutant usually needs."""
     text = edit.apply(job.source)
     try:
-        if _signature(text, job.name, job.read) == job.original:
+        session = sqlite.open_schema(text, job.name, job.step_timeout)
+        try:
+            equivalent = signature(session.connection, job.read) == job.original
+        except BaseException:
+            session.close()
+            raise
+        if equivalent:
+            session.close()
             return "equivalent", (), ""
+        # The run takes the database the signature was read from (and closes it).
+        opened: SqliteSession | None = session
         if first and not job.every_killer:
-            killed_by = _noticing(job, text, lambda planned: planned.id in first)
+            killed_by = _noticing(job, text, opened, lambda planned: planned.id in first)
             if killed_by:
                 return "killed", killed_by, ""
-        killed_by = _noticing(job, text)
+            opened = None
+        killed_by = _noticing(job, text, opened)
     except SchemaError as exc:
         return "killed", (), f"the mutated schema does not apply: {exc.problems[0]}"
     except ValidatorError as exc:
@@ -253,13 +264,17 @@ def evaluate(job: Job, edit: Edit, first: frozenset[str] = frozenset()) -> Verdi
     return ("killed" if killed_by else "survived"), killed_by, ""
 
 
-def _noticing(job: Job, text: str, select: Select | None = None) -> tuple[str, ...]:
-    """The checks (of ``select``) that fail or error on the schema ``text``: with
-    ``every_killer``, all of them; else those of the first unit with any."""
+def _noticing(
+    job: Job, text: str, opened: SqliteSession | None, select: Select | None = None
+) -> tuple[str, ...]:
+    """The checks (of ``select``) that fail or error on the schema ``text`` (on
+    ``opened``, a fresh database of it, if given): with ``every_killer``, all of
+    them; else those of the first unit with any."""
     report = run(
         job.spec,
         schema_text=text,
         schema_name=job.name,
+        opened=opened,
         select=select,
         step_timeout=job.step_timeout,
         stop=None if job.every_killer else _noticed,

@@ -109,6 +109,7 @@ def run(
     schema: Path | None = None,
     schema_text: str | None = None,
     schema_name: str = "<schema>",
+    opened: Session | None = None,
     database_path: Path | None = None,
     clock: Clock | None = None,
     select: Select | None = None,
@@ -127,7 +128,9 @@ def run(
     the spec's own schema), or the SQL ``schema_text`` (shown as
     ``schema_name``, e.g. a mutant of a schema, with no file written), or
     against a private copy of the existing database ``database_path``, once
-    ``migrations`` are applied to it in order. ``select`` keeps only some
+    ``migrations`` are applied to it in order; ``opened`` is a session
+    already opened on ``schema_text`` (a caller that read it first), which the
+    run takes over and closes. ``select`` keeps only some
     checks; ``step_timeout`` bounds each statement, in seconds, and
     ``audit_timeout`` each query over a whole database. ``audit`` (by
     default: with a database or migrations) adds the audit of existing rows;
@@ -149,8 +152,11 @@ def run(
         if schema_text is not None:
             if schema is not None or database_path is not None:
                 raise UsageError.at(spec.source.at(()), "give one schema or database, not several")
-            opener, shown = _text_opener(schema_text, schema_name, step_timeout), schema_name
+            opener = _text_opener(schema_text, schema_name, step_timeout, opened)
+            shown = schema_name
         else:
+            if opened is not None:
+                raise UsageError.at(spec.source.at(()), "an opened session needs its schema text")
             opener, shown = _opener(spec, schema, database_path, step_timeout, stack)
         context = Context(_NOT_OPEN, clock or Clock(), dump, store, audit_timeout)
         engine = _Engine(spec, opener, units, context, target, step_timeout, stop, access)
@@ -322,8 +328,14 @@ _STUCK = (
 )
 
 
-def _text_opener(text: str, name: str, step_timeout: float) -> Opener:
+def _text_opener(text: str, name: str, step_timeout: float, opened: Session | None) -> Opener:
+    waiting = [opened] if opened is not None else []
+
     def applied(watch: Callable[[Watched], None]) -> Session:
+        if waiting:  # the caller's session first; a replacement worker applies the text anew
+            session = waiting.pop()
+            watch(session)
+            return session
         return sqlite.open_schema(text, name, step_timeout, watch)
 
     return applied
@@ -380,4 +392,4 @@ def _opener(
 
         return copied, shown
     text, shown = read_schema(spec, schema)
-    return _text_opener(text, shown, step_timeout), shown
+    return _text_opener(text, shown, step_timeout, None), shown
