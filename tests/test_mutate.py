@@ -552,3 +552,9 @@ def test_the_second_domain_has_a_pinned_score() -> None:
     assert [r.mutant.id for r in report.survivors] == DEPLOYMENT_SURVIVORS
     assert (report.count("killed"), report.count("equivalent"), report.generated) == (86, 0, 107)
     assert f"{report.score:.4f}" == "0.8037"
+
+
+def test_the_schema_command_prints_the_json_schema_of_this_report(run_cli: RunCli) -> None:
+    result = run_cli("schema", "mutation")
+    assert result.status == 0
+    assert json.loads(result.out) == MUTATION_SCHEMA

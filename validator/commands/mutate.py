@@ -121,7 +121,10 @@ def execute(options: argparse.Namespace) -> int:
             jobs=options.jobs or default_jobs(),
         )
     except OriginalFails as exc:
-        for line in original_fails(exc.report):
+        again = f"validator {exc.report.spec}"
+        if options.schema is not None:
+            again += f" --schema {exc.report.schema}"
+        for line in original_fails(exc.report, again):
             say(line)
         return EXIT_BELOW
     if not write_stdout(render(options.format, report)):
@@ -182,14 +185,14 @@ def _unknown(mutant_id: str, known: list[str], schema: str) -> str:
     return f"no mutant of {schema} has this id{hint}"
 
 
-def original_fails(report: Report) -> list[str]:
-    """What to say when the spec does not pass on the schema as written."""
+def original_fails(report: Report, again: str) -> list[str]:
+    """What to say when the spec does not pass on the schema as written (``again``:
+    the command that shows why)."""
     failing = [check for check in report.checks if check.outcome in ("fail", "error")]
     lines = [
         f"{report.spec}: the spec does not pass on {report.schema} as written "
         f"({len(failing)} of {len(report.checks)} checks did not pass); a mutation score "
-        "of a failing spec means nothing: make it pass first "
-        f"(validator {report.spec} shows why)"
+        f"of a failing spec means nothing: make it pass first ({again} shows why)"
     ]
     for check in failing:
         lines.append(f"  {check.outcome.upper()}  {check.display_title}  [{check.id}]")

@@ -37,14 +37,19 @@ def percent(score: float) -> str:
     return f"{math.floor(score * 1000) / 10:.1f}%"
 
 
+def counts(report: MutationReport) -> str:
+    """The outcomes, counted, on one line."""
+    return (
+        f"{report.count('killed')} killed, {report.count('survived')} survived "
+        f"({report.count('ignored')} ignored, {report.count('equivalent')} equivalent, "
+        f"{report.count('error')} errors; {len(report.results)} of {report.generated} "
+        f"mutants, {report.checks} checks)"
+    )
+
+
 def summary(report: MutationReport) -> str:
     """One line: the score and the counts."""
-    return (
-        f"score {percent(report.score)}: {report.count('killed')} killed, "
-        f"{report.count('survived')} survived ({report.count('ignored')} ignored, "
-        f"{report.count('equivalent')} equivalent, {report.count('error')} errors; "
-        f"{len(report.results)} of {report.generated} mutants, {report.checks} checks)"
-    )
+    return f"score {percent(report.score)}: {counts(report)}"
 
 
 def _not_applied(result: MutantResult) -> bool:
@@ -174,7 +179,7 @@ def markdown(report: MutationReport) -> str:
     lines = [
         f"## {icon} Mutation score {percent(report.score)}: {_inline(report.title)}",
         "",
-        f"{_inline(summary(report))} (spec {_code(report.spec)}, schema {_code(report.schema)})",
+        f"{_inline(counts(report))}: spec {_code(report.spec)}, schema {_code(report.schema)}",
     ]
     if report.survivors:
         lines += ["", "### Survivors", ""]
