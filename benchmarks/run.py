@@ -69,7 +69,8 @@ TIME = shutil.which("time", path="/usr/bin")
 MiB = 1024 * 1024
 PER_FILE = 1000  # criteria per generated spec file: ~0.5 MiB, under the 1 MiB limit
 TEN_CRITERIA = (
-    "criterion and not criterion-session and not criterion-task and not criterion-iteration"
+    "criterion and not criterion-session and not criterion-task and not criterion-iteration "
+    "and not criterion-agent"
 )
 MACHINE_SCHEMA = """\
 CREATE TABLE items (id TEXT PRIMARY KEY, state TEXT NOT NULL CHECK (state IN ({listed})));

@@ -49,6 +49,7 @@ from .sqlite import SqliteSession
 
 Outcome = Literal["killed", "survived", "equivalent", "error", "ignored"]
 OUTCOMES: tuple[Outcome, ...] = ("killed", "survived", "ignored", "equivalent", "error")
+"""Every outcome, in the order reports count them."""
 
 SelectMutant = Callable[[Mutant], bool]
 

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import Location, Problem
-from ..mutation import MutantResult, MutationReport, Outcome
+from ..mutation import OUTCOMES, MutantResult, MutationReport
 from .escape import visible
 from .junit import one_line, xml_safe
 from .markdown import _code, _inline
@@ -155,16 +155,13 @@ def document(report: MutationReport) -> dict[str, Any]:
         "summary": {
             "generated": report.generated,
             "selected": len(report.results),
-            **{outcome: report.count(outcome) for outcome in _COUNTED},
+            **{outcome: report.count(outcome) for outcome in OUTCOMES},
         },
         "killed_by_complete": report.every_killer,
         "mutants": [_mutant(result) for result in report.results],
         "warnings": [_problem(problem) for problem in report.warnings],
         "coverage": coverage,
     }
-
-
-_COUNTED: tuple[Outcome, ...] = ("killed", "survived", "ignored", "equivalent", "error")
 
 
 def json_text(report: MutationReport) -> str:
