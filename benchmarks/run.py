@@ -32,6 +32,10 @@ What is compared:
 - ``spec-1MiB``: a spec just under the loader's 1 MiB limit (load and CLI);
 - ``params-N``: ``--list`` of an operation with N parameters (goal: < 2 s at
   20,000), and growth.
+- ``mutate``: ``validator mutate`` of the shipped spec (every mutant of
+  schema.sql) vs one plain run of it, in one process (``--jobs 1``) and on
+  every core (the default); goal: ratio <= 20. The in-process phases (one
+  ``run`` vs ``score``) are recorded too.
 """
 
 from __future__ import annotations
@@ -67,7 +71,8 @@ TIME = shutil.which("time", path="/usr/bin")
 MiB = 1024 * 1024
 PER_FILE = 1000  # criteria per generated spec file: ~0.5 MiB, under the 1 MiB limit
 TEN_CRITERIA = (
-    "criterion and not criterion-session and not criterion-task and not criterion-iteration"
+    "criterion and not criterion-session and not criterion-task and not criterion-iteration "
+    "and not criterion-agent"
 )
 MACHINE_SCHEMA = """\
 CREATE TABLE items (id TEXT PRIMARY KEY, state TEXT NOT NULL CHECK (state IN ({listed})));
@@ -546,7 +551,7 @@ def bench_handwritten(ctx: Context) -> Json:
         line(command.label, secs(median(samples)))
     met = r10["median_of_pairs"] <= 0.6 and rall["median_of_pairs"] <= 0.6
     line("ratio validator(10)/pytest", f"{r10['median_of_pairs']:.2f}", "goal <= 0.6")
-    line("ratio validator(full, 73 checks)/pytest", f"{rall['median_of_pairs']:.2f}", "goal <= 0.6")
+    line("ratio validator(full spec)/pytest", f"{rall['median_of_pairs']:.2f}", "goal <= 0.6")
     line("goal", verdict(met))
     return {
         "goal": "validator/pytest <= 0.6 (ten criteria and full spec)",
@@ -798,6 +803,61 @@ def bench_params(ctx: Context) -> Json:
     }
 
 
+def bench_mutate(ctx: Context) -> Json:
+    from validator.mutation import default_jobs, score
+    from validator.runner import load_spec, run
+
+    repeat, inner = ctx.repeats(7), ctx.repeats(3)
+    cores = default_jobs()
+    spec = str(SPEC.relative_to(ROOT))
+    # Smoke: a few mutants only (it proves the command runs; nothing is judged).
+    only = ["-k", "drop-not-null"] if ctx.smoke else []
+    heading("mutate", f"interleaved, {repeat} repeats; {cores} cores")
+    plain = validator(spec, label="validator SPEC")
+    alone = validator("mutate", spec, "--jobs", "1", *only, label="mutate --jobs 1")
+    every = validator("mutate", spec, *only, label=f"mutate (--jobs {cores})")
+    p, one, all_ = interleave(ctx, [plain, alone, every], repeat, warmup=True)
+    r_one, r_all = ratio(one, p), ratio(all_, p)
+    for command, samples in ((plain, p), (alone, one), (every, all_)):
+        line(command.shown, secs(median(samples)))
+    loaded = load_spec(SPEC)
+    text = SCHEMA.read_text(encoding="utf-8")
+    select = (lambda mutant: mutant.operator == "drop-not-null") if ctx.smoke else None
+    run_s, _ = timed(lambda: run(loaded), inner)
+    score_s, report = timed(lambda: score(loaded, text, "schema.sql", jobs=1, select=select), inner)
+    if report.survivors or not report.complete:
+        raise CommandFailed(f"mutate: {len(report.survivors)} survivors, expected none")
+    mutants = len(report.results)
+    line("in-process run (one plain run)", secs(run_s))
+    line(
+        f"in-process score, {mutants} mutants, 1 process",
+        secs(score_s),
+        f"{score_s / mutants * 1000:.1f} ms per mutant",
+    )
+    met = None if ctx.smoke else r_all["median_of_pairs"] <= 20
+    line("ratio mutate/plain, 1 process", f"{r_one['median_of_pairs']:.1f}")
+    line(
+        f"ratio mutate/plain, {cores} processes",
+        f"{r_all['median_of_pairs']:.1f}",
+        f"goal <= 20: {verdict(met)}",
+    )
+    line("ratio in-process score/run", f"{score_s / run_s:.0f}")
+    return {
+        "goal": "validator mutate SPEC / validator SPEC <= 20 (the default, every core)",
+        "met": met,
+        "repeat": {"cli": repeat, "in_process": inner},
+        "cores": cores,
+        "mutants": mutants,
+        "outcomes": {
+            o: report.count(o) for o in ("killed", "survived", "ignored", "equivalent", "error")
+        },
+        "commands": {c.label: c.shown for c in (plain, alone, every)},
+        "medians_s": {"plain": median(p), "mutate_jobs_1": median(one), "mutate": median(all_)},
+        "ratios": {"mutate_jobs_1/plain": r_one, "mutate/plain": r_all},
+        "in_process_s": {"run": run_s, "score_jobs_1": score_s},
+    }
+
+
 BENCHMARKS: dict[str, Callable[[Context], Json]] = {
     "startup": bench_startup,
     "handwritten": bench_handwritten,
@@ -806,6 +866,7 @@ BENCHMARKS: dict[str, Callable[[Context], Json]] = {
     "db-SIZE": bench_db,
     "spec-1MiB": bench_spec_1mib,
     "params-N": bench_params,
+    "mutate": bench_mutate,
 }
 
 

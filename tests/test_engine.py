@@ -10,8 +10,11 @@ import pytest
 from conftest import SPEC
 
 from validator import Location, SpecError, load_spec, run
+from validator.errors import SchemaError, UsageError
 from validator.results import Report
+from validator.session import Access
 from validator.session import raises_matches as matches
+from validator.sqlite import open_schema
 from validator.sqlite.classify import error_kind
 
 SCHEMA = """
@@ -339,3 +342,73 @@ def test_blobs_are_shown_as_hex_and_json_arguments_as_text(tmp_path: Path) -> No
         "utf-8",
     )
     assert outcomes(spec_path) == {"criterion-1": "pass"}
+
+
+# -- run(): a schema given as text, stopping early, what the checks touch ----------
+
+THREE = """
+criteria:
+  - id: 1
+    title: passes
+    steps: [{call: addParent, with: {id: a}, as: made}]
+    expect: {made: {required: [id]}}
+  - id: 2
+    title: fails
+    steps: [{call: addParent, with: {id: b, n: -1}, as: made}]
+    expect: {made: {required: [id]}}
+  - id: 3
+    title: would pass
+    steps: [{call: addParent, with: {id: c}, as: made}]
+    expect: {made: {required: [id]}}
+"""
+
+
+def test_a_schema_given_as_text_is_applied_and_named(tmp_path: Path) -> None:
+    spec = load_spec(write(tmp_path, THREE))
+    text = SCHEMA.replace("CHECK (n >= 0)", "")
+    report = run(spec, schema_text=text, schema_name="mutant.sql")
+    assert report.schema == "mutant.sql"
+    assert [check.outcome for check in report.checks] == ["pass", "pass", "pass"]
+
+
+def test_a_schema_text_that_does_not_apply_is_located_in_its_name(tmp_path: Path) -> None:
+    spec = load_spec(write(tmp_path, THREE))
+    with pytest.raises(SchemaError) as caught:
+        run(spec, schema_text="CREATE TABLE t (a);\nCREATE TABLE t (b);\n", schema_name="m.sql")
+    assert str(caught.value) == "m.sql:2:14: table t already exists"
+    with pytest.raises(UsageError):
+        run(spec, schema_text="", schema=tmp_path / "schema.sql")
+
+
+def test_stop_ends_the_run_after_the_first_unit_it_names(tmp_path: Path) -> None:
+    spec = load_spec(write(tmp_path, THREE))
+    report = run(spec, stop=lambda result: result.outcome == "fail")
+    assert [(check.id, check.outcome) for check in report.checks] == [
+        ("criterion-1", "pass"),
+        ("criterion-2", "fail"),
+    ]
+
+
+def test_access_records_what_the_checks_touch_and_not_the_schema(tmp_path: Path) -> None:
+    spec = load_spec(write(tmp_path, THREE))
+    seeded = SCHEMA + "CREATE TABLE other (x TEXT);\nINSERT INTO other VALUES ('seed');\n"
+    access = Access()
+    run(spec, schema_text=seeded, schema_name="seeded.sql", access=access)
+    assert access.inserts == {"parent"}
+    assert {("parent", "id"), ("parent", "name"), ("parent", "n")} <= access.reads
+    assert "no_bob" in access.triggers  # its program is part of every INSERT into parent
+    assert "other" not in access.tables()  # written by the schema only
+    assert access.updates == set() and access.deletes == set()
+
+
+def test_an_opened_session_is_taken_over_by_the_run(tmp_path: Path) -> None:
+    spec = load_spec(write(tmp_path, THREE))
+    session = open_schema(SCHEMA, "mine.sql")
+    session.connection.execute("INSERT INTO parent (id, name) VALUES ('a', 'already')")
+    report = run(spec, schema_text=SCHEMA, schema_name="mine.sql", opened=session)
+    # criterion-1 adds parent 'a': it fails only on the database given, not on a fresh one.
+    assert [check.outcome for check in report.checks] == ["fail", "fail", "pass"]
+    with pytest.raises(sqlite3.ProgrammingError):  # closed by the run
+        session.connection.execute("SELECT 1")
+    with pytest.raises(UsageError):
+        run(spec, opened=open_schema(SCHEMA, "x.sql"))

@@ -134,11 +134,11 @@ def test_list_names_checks_without_running(run_cli: RunCli, tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("expression", "count"),
     [
-        ("criterion", 20),
-        ("criterion and not 1", 18),  # criterion-1 and criterion-10 contain "1"
+        ("criterion", 29),
+        ("criterion and not 1", 27),  # criterion-1 and criterion-10 contain "1"
         ("paused and refused", 6),
         ("'FK constraints'", 1),
-        ("table- and (status or STATUS)", 4),
+        ("table- and (status or STATUS)", 5),
         ("(allowed or initial) and session_status", 6),
     ],
 )

@@ -43,7 +43,7 @@ def test_failures_show_the_explanation_not_a_traceback(no_trigger: Path) -> None
     assert done.returncode == 1
     assert f"{REFUSALS} failed, {SHIPPED - REFUSALS} passed" in done.stdout
     assert (
-        "spec/test_task_session.yaml:169:20: completed -> running: expected the database to "
+        "spec/test_task_session.yaml:240:20: completed -> running: expected the database to "
         "refuse the move, found it was accepted (state now 'running')"
     ) in done.stdout
     assert "Traceback" not in done.stdout

@@ -46,7 +46,8 @@ SESSION_CRITERIA = tuple(
     for key in (
         4, 5, 6, 7, 8, 9, "iteration-counters", "iteration-number-unique", "iteration-statuses",
         "session-agent", "session-delete-cascades", "session-started-at",
-        "session-with-iterations", "sessions-newest-first",
+        "session-with-iterations", "sessions-newest-first", "iteration-qa-results",
+        "session-same-status", "session-status-values",
     )
 )  # fmt: skip
 """The criteria that create a session (directly or through a fixture)."""
@@ -97,7 +98,7 @@ VARIANTS: dict[str, Variant] = {
         spec=((":display_id, :title, :description", ":display_id, upper(:title), :description"),),
     ),
     "c3-category-ignored": Variant(
-        _ids("criterion-3"),
+        _ids("criterion-3", "criterion-task-categories"),
         spec=((":description, :category, :priority", ":description, 'task', :priority"),),
     ),
     "c4-session-not-linked-to-task": Variant(
@@ -129,8 +130,10 @@ VARIANTS: dict[str, Variant] = {
         _ids("criterion-7"),
         spec=(
             (
-                '{one: "SELECT * FROM iteration_logs WHERE id = :id"}',
-                "{one: \"SELECT *, 'other' AS session_id FROM iteration_logs WHERE id = :id\"}",
+                'WHERE id = :session_id\n    returns: {one: "SELECT * FROM iteration_logs WHERE '
+                'id = :id"}',
+                "WHERE id = :session_id\n    returns: {one: \"SELECT *, 'other' AS session_id "
+                'FROM iteration_logs WHERE id = :id"}',
             ),
         ),
     ),
@@ -144,6 +147,7 @@ VARIANTS: dict[str, Variant] = {
             "criterion-iteration-statuses",
             "criterion-session-delete-cascades",
             "criterion-session-with-iterations",
+            "criterion-iteration-qa-results",
         ),
         spec=(
             (
@@ -364,7 +368,7 @@ VARIANTS: dict[str, Variant] = {
     ),
     "no-trigger": Variant(REFUSED, drop_trigger=True),
     "no-trigger-no-check": Variant(
-        REFUSED | {f"{MACHINE}.outside-states"},
+        REFUSED | {f"{MACHINE}.outside-states", "criterion-session-status-values"},
         drop_trigger=True,
         schema=(
             (
@@ -391,6 +395,55 @@ VARIANTS: dict[str, Variant] = {
                 "CASE WHEN :status IN ('completed', 'failed')",
             ),
         ),
+    ),
+    "same-status-refused": Variant(
+        _ids("criterion-session-same-status"),
+        schema=(("WHEN OLD.status IS NOT NEW.status\n AND NOT (", "WHEN NOT ("),),
+    ),
+    # -- every value of each CHECK list is accepted, and only those -------------
+    "task-list-status-narrowed": Variant(
+        _ids("criterion-task-list-statuses"),
+        schema=(("'completed', 'archived'", "'completed'"),),
+    ),
+    "task-category-narrowed": Variant(
+        _ids("criterion-task-categories"),
+        schema=(("'epic', 'spike', 'improvement'", "'epic', 'improvement'"),),
+    ),
+    "task-status-narrowed": Variant(
+        _ids("criterion-task-statuses"),
+        schema=(("'blocked', 'skipped'", "'skipped'"),),
+    ),
+    "task-priority-narrowed": Variant(
+        _ids("criterion-task-priorities"),
+        schema=(("IN ('P0', 'P1',", "IN ('P1',"),),
+    ),
+    "task-effort-unchecked": Variant(
+        _ids("criterion-task-efforts"),
+        schema=(
+            (
+                " CHECK (effort IN ('trivial', 'small', 'medium', 'large', 'epic'))",
+                "",
+            ),
+        ),
+    ),
+    "agent-status-narrowed": Variant(
+        _ids("criterion-agent-statuses"),
+        schema=(("'error', 'stuck', 'stopped'", "'error', 'stopped'"),),
+    ),
+    "session-status-unchecked": Variant(
+        # The trigger still refuses moves to an unknown status; a new session is not moved.
+        _ids("criterion-session-status-values"),
+        schema=(
+            (
+                "    status TEXT CHECK (status IN ('running', 'completed', 'failed', 'paused', "
+                "'terminated')),\n",
+                "    status TEXT,\n",
+            ),
+        ),
+    ),
+    "qa-result-narrowed": Variant(
+        _ids("criterion-iteration-qa-results"),
+        schema=(("'failed', 'skipped')),\n    created_at", "'failed')),\n    created_at"),),
     ),
     "move-does-not-move": Variant(
         # Every move is silently a no-op: only the creation still holds.
@@ -482,6 +535,7 @@ FLIPS: dict[str, Any] = {
     "default": lambda value: {"expr": "random()"} if not isinstance(value, dict) else "x",
     "references": lambda _: "task_lists.name",
     "on_delete": lambda value: "restrict" if value != "restrict" else "cascade",
+    "on_update": lambda value: "restrict" if value != "restrict" else "cascade",
 }
 
 

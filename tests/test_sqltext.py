@@ -101,6 +101,20 @@ FRAGMENTS = st.sampled_from(
         " ",
         "x.end",
         "BEGIN",
+        # What the splitter reads in runs of code must not hide where a comment,
+        # a string or a ';' starts (it no longer goes token by token).
+        "1e-5",
+        "a-b",
+        "-",
+        "/",
+        "a/b",
+        "x'0a'",
+        "\u00a0",
+        "\t",
+        "$a",
+        ":b@c",
+        "?1",
+        "`q;`",
     ]
 )
 

@@ -331,6 +331,16 @@ class Invariant:
 
 
 @dataclass(frozen=True)
+class IgnoredMutant:
+    """A mutant of the schema the spec knowingly lets survive (``mutations.ignore``)."""
+
+    id: str
+    reason: str
+    location: Location
+    """Where its id is written."""
+
+
+@dataclass(frozen=True)
 class Spec:
     file: str
     path: Path
@@ -345,6 +355,7 @@ class Spec:
     criteria: tuple[Criterion, ...]
     source: SourceMap
     invariants: tuple[Invariant, ...] = ()
+    ignored_mutants: tuple[IgnoredMutant, ...] = ()
 
 
 _ROW_KEYWORDS = frozenset(
@@ -425,6 +436,10 @@ class _Builder:
             source=self.source,
             invariants=tuple(
                 self.invariant(i, item) for i, item in enumerate(data.get("invariants", []))
+            ),
+            ignored_mutants=tuple(
+                IgnoredMutant(item["id"], item["reason"], self.at("mutations", "ignore", i, "id"))
+                for i, item in enumerate(data.get("mutations", {}).get("ignore", []))
             ),
         )
 

@@ -150,6 +150,11 @@ class Mutant:
     def diff(self) -> str:
         return f"- {self.before}\n+ {self.after}"
 
+    @property
+    def title(self) -> str:
+        """The rule the edit breaks, as ``-k`` matches it: ``tasks.display_id UNIQUE``."""
+        return str(self.subject)
+
 
 @dataclass(frozen=True)
 class _Draft:
@@ -173,7 +178,7 @@ def generate(text: str, file: str, operators: Collection[str] | None = None) -> 
             )
     drafts = [d for d in _drafts(parse(text)) if operators is None or d.operator in operators]
     drafts.sort(key=lambda d: (d.anchor, _ORDER[d.operator]))
-    lines = _Lines(text)
+    lines = Lines(text)
     seen: dict[str, int] = {}
     mutants = []
     for draft in drafts:
@@ -362,7 +367,7 @@ def _affinity(declared: str) -> str:
 # -- positions and snippets -----------------------------------------------
 
 
-class _Lines:
+class Lines:
     """Line starts of a text, found once, so that each position is a bisection."""
 
     def __init__(self, text: str) -> None:

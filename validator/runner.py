@@ -30,7 +30,7 @@ from .checks.machines import summary
 from .errors import Location, Problem, SchemaError, SpecError, UsageError
 from .model import Spec
 from .results import CheckResult, Finding, Planned, Report
-from .session import DEFAULT_STEP_TIMEOUT, Session, Watched
+from .session import DEFAULT_STEP_TIMEOUT, Access, Session, Watched
 from .templates import Clock
 from .workdir import private_folder
 
@@ -39,6 +39,10 @@ MAX_SCHEMA_BYTES = 16 * 1024 * 1024
 
 Select = Callable[[Planned], bool]
 """Chooses which planned checks run (``-k``)."""
+
+Stop = Callable[[CheckResult], bool]
+"""Ends a run early: after the first unit with a result for which it is true,
+no further unit runs (the report holds the checks that ran)."""
 
 GRACE = 1.0
 """Seconds past ``--step-timeout`` after which a statement counts as stuck in one
@@ -103,6 +107,9 @@ def run(
     spec: Spec,
     *,
     schema: Path | None = None,
+    schema_text: str | None = None,
+    schema_name: str = "<schema>",
+    opened: Session | None = None,
     database_path: Path | None = None,
     clock: Clock | None = None,
     select: Select | None = None,
@@ -112,16 +119,25 @@ def run(
     audit: bool | None = None,
     audit_timeout: float = DEFAULT_AUDIT_TIMEOUT,
     store: Store | None = None,
+    stop: Stop | None = None,
+    access: Access | None = None,
 ) -> Report:
     """Run the checks of ``spec`` and report them.
 
     The checks run against ``schema`` applied to a fresh database (default:
-    the spec's own schema), or against a private copy of the existing
-    database ``database_path``, once ``migrations`` are applied to it in
-    order. ``select`` keeps only some checks; ``step_timeout`` bounds each
-    statement, in seconds, and ``audit_timeout`` each query over a whole
-    database. ``audit`` (by default: with a database or migrations) adds the
-    audit of existing rows; ``store`` receives every row a rule finds.
+    the spec's own schema), or the SQL ``schema_text`` (shown as
+    ``schema_name``, e.g. a mutant of a schema, with no file written), or
+    against a private copy of the existing database ``database_path``, once
+    ``migrations`` are applied to it in order; ``opened`` is a session
+    already opened on ``schema_text`` (a caller that read it first), which the
+    run takes over and closes. ``select`` keeps only some
+    checks; ``step_timeout`` bounds each statement, in seconds, and
+    ``audit_timeout`` each query over a whole database. ``audit`` (by
+    default: with a database or migrations) adds the audit of existing rows;
+    ``store`` receives every row a rule finds. ``stop`` ends the run after
+    the first unit (a table, a source state, a criterion) with a result it
+    is true of: the report then holds only the checks that ran. ``access``
+    receives what the checks touch (:meth:`Session.record`).
     """
     if audit is None:
         audit = database_path is not None or bool(migrations)
@@ -133,14 +149,23 @@ def run(
         order += [p.id for p in chosen]
         units += [(kind, unit) for unit in kind.units(chosen)]
     with ExitStack() as stack:
-        opener, shown = _opener(spec, schema, database_path, step_timeout, stack)
+        if schema_text is not None:
+            if schema is not None or database_path is not None:
+                raise UsageError.at(spec.source.at(()), "give one schema or database, not several")
+            opener = _text_opener(schema_text, schema_name, step_timeout, opened)
+            shown = schema_name
+        else:
+            if opened is not None:
+                raise UsageError.at(spec.source.at(()), "an opened session needs its schema text")
+            opener, shown = _opener(spec, schema, database_path, step_timeout, stack)
         context = Context(_NOT_OPEN, clock or Clock(), dump, store, audit_timeout)
-        results = _Engine(spec, opener, units, context, target, step_timeout).run()
+        engine = _Engine(spec, opener, units, context, target, step_timeout, stop, access)
+        results = engine.run()
     return Report(
         spec=spec.file,
         title=spec.title,
         schema=shown,
-        checks=tuple(results[check_id] for check_id in order),
+        checks=tuple(results[check_id] for check_id in order if check_id in results),
         machines=tuple(summary(machine) for machine in spec.machines),
     )
 
@@ -166,6 +191,7 @@ class _Worker(threading.Thread):
         engine = self.engine
         try:
             self.session = session = engine.opener(self.watch)
+            session.record(engine.access)
             migrated = _migrate(session, engine.target.migrations)
             context = replace(engine.context, session=session)
             if self.start_at == 0:
@@ -178,6 +204,8 @@ class _Worker(threading.Thread):
                     if self.abandoned:
                         return
                     engine.results.update((result.id, result) for result in results)
+                if engine.stop is not None and any(map(engine.stop, results)):
+                    return
         except BaseException as exc:  # handed to the watching thread
             self.error = exc
         finally:
@@ -197,6 +225,8 @@ class _Engine:
         context: Context,
         target: Target,
         step_timeout: float,
+        stop: Stop | None = None,
+        access: Access | None = None,
     ) -> None:
         self.spec = spec
         self.opener = opener
@@ -206,6 +236,8 @@ class _Engine:
         self.step_timeout = step_timeout
         self.results: dict[str, CheckResult] = {}
         self.lock = threading.Lock()
+        self.stop = stop
+        self.access = access
 
     def run(self) -> dict[str, CheckResult]:
         worker = _Worker(self, 0)
@@ -247,12 +279,16 @@ class _Engine:
         found = _STUCK.format(timeout=self.step_timeout, grace=GRACE)
         if stuck is not None:
             found += f" (SQL at {stuck})"
-        for planned in unit:
-            finding = Finding(
-                planned.location, "every statement to end within --step-timeout", found, "", True
-            )
-            self.results[planned.id] = planned.judge([finding])
+        expected = "every statement to end within --step-timeout"
+        results = [
+            planned.judge([Finding(planned.location, expected, found, blocking=True)])
+            for planned in unit
+        ]
+        self.results.update((result.id, result) for result in results)
         replacement = _Worker(self, worker.index + 1)
+        if self.stop is not None and any(map(self.stop, results)):
+            replacement.done.set()  # the run ends here: nothing more to start
+            return replacement
         replacement.start()
         return replacement
 
@@ -292,35 +328,22 @@ _STUCK = (
 )
 
 
-def _opener(
-    spec: Spec,
-    schema: Path | None,
-    database_path: Path | None,
-    step_timeout: float,
-    stack: ExitStack,
-) -> tuple[Opener, str]:
-    """How to open the database the checks run on (again, if a worker had to be
-    given up), and how to name it."""
-    if database_path is not None:
-        if schema is not None:
-            raise UsageError.at(spec.source.at(()), "give either a schema or a database, not both")
-        shown = display_path(database_path)
-        workdir = stack.enter_context(private_folder())
-        copy = sqlite.copy_files(database_path, shown, workdir)
-        opened: list[Path] = []
+def _text_opener(text: str, name: str, step_timeout: float, opened: Session | None) -> Opener:
+    waiting = [opened] if opened is not None else []
 
-        def copied(watch: Callable[[Watched], None]) -> Session:
-            target = copy
-            if opened and copy.stat().st_size > sqlite.IN_MEMORY_LIMIT:
-                # Opened again after a worker was given up: a big copy is worked on in
-                # place and may still be in use by it, so take a new copy of the original.
-                folder = workdir / str(len(opened))
-                folder.mkdir()
-                target = sqlite.copy_files(database_path, shown, folder)
-            opened.append(target)
-            return sqlite.open_copied(target, Location(shown), workdir, step_timeout, watch)
+    def applied(watch: Callable[[Watched], None]) -> Session:
+        if waiting:  # the caller's session first; a replacement worker applies the text anew
+            session = waiting.pop()
+            watch(session)
+            return session
+        return sqlite.open_schema(text, name, step_timeout, watch)
 
-        return copied, shown
+    return applied
+
+
+def read_schema(spec: Spec, schema: Path | None) -> tuple[str, str]:
+    """The text of ``schema`` (default: the spec's own schema) and its name as
+    reports show it; a missing or unreadable file is refused, located."""
     schema_path = schema if schema is not None else spec.schema
     if schema_path is None:
         raise UsageError.at(
@@ -350,8 +373,37 @@ def _opener(
                 for problem in exc.problems
             ]
         ) from None
+    return text, shown
 
-    def applied(watch: Callable[[Watched], None]) -> Session:
-        return sqlite.open_schema(text, shown, step_timeout, watch)
 
-    return applied, shown
+def _opener(
+    spec: Spec,
+    schema: Path | None,
+    database_path: Path | None,
+    step_timeout: float,
+    stack: ExitStack,
+) -> tuple[Opener, str]:
+    """How to open the database the checks run on (again, if a worker had to be
+    given up), and how to name it."""
+    if database_path is not None:
+        if schema is not None:
+            raise UsageError.at(spec.source.at(()), "give either a schema or a database, not both")
+        shown = display_path(database_path)
+        workdir = stack.enter_context(private_folder())
+        copy = sqlite.copy_files(database_path, shown, workdir)
+        opened: list[Path] = []
+
+        def copied(watch: Callable[[Watched], None]) -> Session:
+            target = copy
+            if opened and copy.stat().st_size > sqlite.IN_MEMORY_LIMIT:
+                # Opened again after a worker was given up: a big copy is worked on in
+                # place and may still be in use by it, so take a new copy of the original.
+                folder = workdir / str(len(opened))
+                folder.mkdir()
+                target = sqlite.copy_files(database_path, shown, folder)
+            opened.append(target)
+            return sqlite.open_copied(target, Location(shown), workdir, step_timeout, watch)
+
+        return copied, shown
+    text, shown = read_schema(spec, schema)
+    return _text_opener(text, shown, step_timeout, None), shown

@@ -25,10 +25,20 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import Protocol
 
-from .results import Planned
 
-Matcher = Callable[[Planned], bool]
+class Named(Protocol):
+    """What an expression matches: an id and a title (a planned check, a mutant)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+
+Matcher = Callable[[Named], bool]
 
 MAX_NESTING = 64
 """How deep parentheses and ``not`` may nest in one expression."""

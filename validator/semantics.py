@@ -81,6 +81,7 @@ class _Checker:
             yield from self.machine(machine)
         yield from self.criteria()
         yield from self.invariants()
+        yield from self.ignored_mutants()
 
     # -- operations -------------------------------------------------------
 
@@ -336,6 +337,31 @@ class _Checker:
                 yield Problem(query.location, f"refused: {refused}")
             if sqltext.has_positional(query.text) or sqltext.parameters(query.text):
                 yield Problem(query.location, "an invariant takes no parameters")
+
+    # -- mutations --------------------------------------------------------
+
+    def ignored_mutants(self) -> Iterator[Problem]:
+        """Each acknowledged mutant once, of a known operator. (Whether the schema
+        has such a mutant is known only to ``validator mutate``, which says so.)"""
+        if not self.spec.ignored_mutants:
+            return
+        from .mutants import OPERATORS  # the DDL reader, only for specs that need it
+
+        seen: dict[str, Location] = {}
+        for ignored in self.spec.ignored_mutants:
+            operator = ignored.id.split(":", 1)[0]
+            if operator not in OPERATORS:
+                yield Problem(
+                    ignored.location,
+                    f"unknown mutation operator {operator!r} in mutant id {ignored.id!r}; "
+                    f"expected one of: {', '.join(OPERATORS)}",
+                )
+            if ignored.id in seen:
+                yield Problem(
+                    ignored.location,
+                    f"mutant {ignored.id!r} is already ignored at line {seen[ignored.id].line}",
+                )
+            seen.setdefault(ignored.id, ignored.location)
 
     # -- criteria ---------------------------------------------------------
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .errors import Location
@@ -53,6 +53,27 @@ class Footprint:
 
     reads: frozenset[str]
     writes: frozenset[str]
+
+
+@dataclass
+class Access:
+    """What the checks of a run touched, recorded as their statements are prepared
+    (``--coverage``). Names are casefolded. ``reads`` and ``updates`` are (table,
+    column) pairs; ``inserts`` and ``deletes`` tables; ``triggers`` the triggers
+    whose programs a statement runs (when its WHEN holds); ``introspected`` the
+    tables whose structure a check asked for."""
+
+    reads: set[tuple[str, str]] = field(default_factory=set)
+    updates: set[tuple[str, str]] = field(default_factory=set)
+    inserts: set[str] = field(default_factory=set)
+    deletes: set[str] = field(default_factory=set)
+    triggers: set[str] = field(default_factory=set)
+    introspected: set[str] = field(default_factory=set)
+
+    def tables(self) -> set[str]:
+        """Every table read or written."""
+        touched = {table for table, _ in self.reads | self.updates}
+        return touched | self.inserts | self.deletes
 
 
 # -- rules over existing rows (the audit) ------------------------------------
@@ -296,6 +317,11 @@ class Session(ABC):
     @abstractmethod
     def broken_foreign_keys(self) -> list[BrokenForeignKey]:
         """Foreign keys whose parent key the database cannot enforce."""
+
+    @abstractmethod
+    def record(self, access: Access | None) -> None:
+        """From now on, add what the user's and the engine's statements touch to
+        ``access`` (None: stop recording). Applying a schema is never recorded."""
 
     @abstractmethod
     def dump(self) -> str:

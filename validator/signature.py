@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import schema_text
 from .sqltext import normalize_expression
@@ -90,26 +90,57 @@ class Signature:
     others: frozenset[str]
 
 
-def signature(connection: sqlite3.Connection) -> Signature:
-    """The signature of the schema of ``connection`` (its main and temp databases)."""
+TableKey = tuple[str, str, str, tuple[tuple[str, str], ...]]
+"""A table as its signature depends on it: schema, name, CREATE text, and the
+(name, CREATE text) of its named indexes."""
+
+
+@dataclass
+class Cache:
+    """What signatures already read, for a caller comparing many schemas that
+    differ in one statement (mutants): SQLite reads the same CREATE texts back
+    the same way, so each table (with the texts of its other indexes) is read
+    once, and each trigger or view text normalised once."""
+
+    tables: dict[TableKey, tuple[TableSignature | None, frozenset[str]]] = field(
+        default_factory=dict
+    )
+    texts: dict[str, str] = field(default_factory=dict)
+
+    def normal(self, sql: str) -> str:
+        found = self.texts.get(sql)
+        if found is None:
+            found = self.texts[sql] = normalize_expression(sql)
+        return found
+
+
+def signature(connection: sqlite3.Connection, cache: Cache | None = None) -> Signature:
+    """The signature of the schema of ``connection`` (its main and temp databases);
+    ``cache`` keeps what was read, for the next call."""
+    normal = normalize_expression if cache is None else cache.normal
     tables: list[TableSignature] = []
     texts: dict[str, set[str]] = {"index": set(), "trigger": set(), "view": set(), "other": set()}
     for schema in ("main", "temp"):
         rows = connection.execute(
-            f"SELECT type, name, sql FROM {schema}.sqlite_schema "
+            f"SELECT type, name, tbl_name, sql FROM {schema}.sqlite_schema "
             "WHERE name NOT LIKE 'sqlite^_%' ESCAPE '^' ORDER BY name"
         ).fetchall()
-        index_sql = {name: sql or "" for kind, name, sql in rows if kind == "index"}
-        for kind, name, sql in rows:
+        index_sql = {name: sql or "" for kind, name, _, sql in rows if kind == "index"}
+        owned: dict[str, list[tuple[str, str]]] = {}
+        for kind, name, table_name, sql in rows:
+            if kind == "index":
+                owned.setdefault(str(table_name).casefold(), []).append((name, sql or ""))
+        for kind, name, _, sql in rows:
             if kind == "table":
-                table = _Table(connection, schema, name, sql or "")
-                found = table.signature(index_sql, texts["index"])
+                key = (schema, name, sql or "", tuple(sorted(owned.get(name.casefold(), ()))))
+                found, indexes = _table(connection, key, index_sql, cache)
+                texts["index"] |= indexes
                 if found is None:
-                    texts["other"].add(f"{schema}:{normalize_expression(sql or '')}")
+                    texts["other"].add(f"{schema}:{normal(sql or '')}")
                 else:
                     tables.append(found)
             elif kind in ("trigger", "view"):
-                texts[kind].add(f"{schema}:{normalize_expression(sql or '')}")
+                texts[kind].add(f"{schema}:{normal(sql or '')}")
     return Signature(
         tuple(tables),
         frozenset(texts["index"]),
@@ -117,6 +148,24 @@ def signature(connection: sqlite3.Connection) -> Signature:
         frozenset(texts["view"]),
         frozenset(texts["other"]),
     )
+
+
+def _table(
+    connection: sqlite3.Connection,
+    key: TableKey,
+    index_sql: dict[str, str],
+    cache: Cache | None,
+) -> tuple[TableSignature | None, frozenset[str]]:
+    """One table's signature and the texts of its other indexes, from ``cache``
+    when it holds them."""
+    if cache is not None and key in cache.tables:
+        return cache.tables[key]
+    schema, name, sql, _ = key
+    indexes: set[str] = set()
+    found = _Table(connection, schema, name, sql).signature(index_sql, indexes)
+    if cache is not None:
+        cache.tables[key] = (found, frozenset(indexes))
+    return found, frozenset(indexes)
 
 
 def _quote(identifier: str) -> str:

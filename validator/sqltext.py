@@ -31,6 +31,23 @@ _TOKEN = re.compile(
 )
 
 
+_PIECE = re.compile(
+    r"""
+      (?P<string>'(?:[^']|'')*'?)
+    | (?P<quoted>"(?:[^"]|"")*"?|`(?:[^`]|``)*`?|\[[^\]]*\]?)
+    | (?P<line_comment>--[^\n]*)
+    | (?P<block_comment>/\*(?:.|\n)*?(?:\*/|\Z))
+    | (?P<end>;)
+    | (?P<code>[^'"`\[;/-]+|.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+"""What splitting into statements needs of :data:`_TOKEN`: strings, quoted names,
+comments and ``;`` start where they do there, and the code and spacing between
+them are read in runs instead of token by token (a run stops before anything
+that can start one of those)."""
+
+
 @dataclass(frozen=True)
 class Statement:
     """One SQL statement and the 0-based line and column, within its text, where
@@ -83,13 +100,16 @@ def statement_spans(text: str) -> list[StatementSpan]:
     first_code: int | None = None
     resume: int | None = None  # after the last ';' of an unfinished trigger
     lines = _LineCounter(text)
-    for token in _tokens(text):
+    for token in _PIECE.finditer(text):
         kind = token.lastgroup
-        if kind in ("space", "line_comment", "block_comment"):
+        if kind in ("line_comment", "block_comment"):
             continue
         if kind != "end":
             if first_code is None:
-                first_code = token.start()
+                piece = token.group()
+                code = piece.lstrip()  # as _TOKEN's \s: Unicode spacing too
+                if code:
+                    first_code = token.start() + len(piece) - len(code)
             continue
         if first_code is None:
             start = token.end()  # a lone ';'

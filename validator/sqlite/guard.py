@@ -27,6 +27,7 @@ import time
 from typing import Literal
 
 from .. import sqltext
+from ..session import Access
 
 Mode = Literal["schema", "operation", "query", "engine"]
 """``schema``: schema files and migrations; ``operation``: the spec's calls;
@@ -95,6 +96,10 @@ class Guard:
         """The time limit of the statement running now."""
         self.footprint: list[tuple[int, str]] | None = None
         """While set, every table read or written by statements being prepared."""
+        self.access: Access | None = None
+        """While set, what the user's and the engine's statements touch (``--coverage``).
+        Statements are recorded as they are prepared: a statement the connection's
+        cache prepared before recording began is not seen again."""
         for limit, value in _LIMITS.items():
             connection.setlimit(limit, value)
         self.base_bytes = _size(connection, "main")
@@ -183,6 +188,8 @@ class Guard:
         try:
             if self.footprint is not None and arg1 and action in _TRACKED:
                 self.footprint.append((action, arg1))
+            if self.access is not None and self.mode not in (None, "schema"):
+                _record(self.access, action, arg1, arg2, _trigger)
             if self.mode is None or self.mode == "engine":
                 return sqlite3.SQLITE_OK
             reason = refusal(self.mode, action, arg1, arg2)
@@ -193,6 +200,25 @@ class Guard:
             return sqlite3.SQLITE_OK
         self.denied = reason
         return sqlite3.SQLITE_DENY
+
+
+def _record(
+    access: Access, action: int, arg1: str | None, arg2: str | None, trigger: str | None
+) -> None:
+    """Add one authorizer question to ``access``."""
+    if trigger:
+        access.triggers.add(trigger.casefold())
+    if not arg1 or arg1.startswith("sqlite_"):
+        return
+    table = arg1.casefold()
+    if action == sqlite3.SQLITE_READ and arg2:
+        access.reads.add((table, arg2.casefold()))
+    elif action == sqlite3.SQLITE_UPDATE and arg2:
+        access.updates.add((table, arg2.casefold()))
+    elif action == sqlite3.SQLITE_INSERT:
+        access.inserts.add(table)
+    elif action == sqlite3.SQLITE_DELETE:
+        access.deletes.add(table)
 
 
 def _size(connection: sqlite3.Connection, schema: str) -> int:

@@ -18,6 +18,7 @@ from ..errors import Location, SchemaError
 from ..model import Operation, Returns, Sql
 from ..results import SAMPLE_ROWS, Rows
 from ..session import (
+    Access,
     BrokenForeignKey,
     CallError,
     Footprint,
@@ -230,6 +231,8 @@ class SqliteSession(Session):
     def table(self, name: str) -> Table | None:
         self._fresh()
         folded = name.casefold()
+        if self.guard.access is not None:
+            self.guard.access.introspected.add(folded)
         if folded not in self._tables:
             self._tables[folded] = introspect.introspect(self.connection, name)
         return self._tables[folded]
@@ -276,6 +279,8 @@ class SqliteSession(Session):
         guard = self.guard
         seen: list[tuple[int, str]] = []
         guard.footprint = seen
+        # Nothing runs: what it would touch is not what a check touched.
+        recording, guard.access = guard.access, None
         unbound = dict.fromkeys(sqltext.parameters(sql))  # bound as NULL: nothing runs
         try:
             with guard.user("engine"):
@@ -284,6 +289,7 @@ class SqliteSession(Session):
             return Footprint(frozenset(), frozenset())
         finally:
             guard.footprint = None
+            guard.access = recording
         reads = frozenset(table.casefold() for action, table in seen if action == _READ)
         writes = frozenset(table.casefold() for action, table in seen if action != _READ)
         return Footprint(reads, writes)
@@ -340,6 +346,9 @@ class SqliteSession(Session):
                 for key in found
             ]
         return self._broken
+
+    def record(self, access: Access | None) -> None:
+        self.guard.access = access
 
     def dump(self) -> str:
         return "\n".join(self.connection.iterdump()) + "\n"
