@@ -49,6 +49,7 @@ from .outputs import (
     parse_target,
     say,
     standard_output_identity,
+    step_summary,
     write_stdout,
 )
 from .reports import FORMATS, RenderOptions, render
@@ -287,6 +288,7 @@ def _guarded(argv: Sequence[str] | None) -> int:
 def _main(options: argparse.Namespace) -> int:
     try:
         targets = [parse_target(text, FORMATS) for text in options.report]
+        targets = step_summary(targets, os.environ)
         for folder in (options.dump, options.store_failures):
             if folder is not None:
                 check_dump(folder)
