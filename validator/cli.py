@@ -23,7 +23,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, TextIO
@@ -32,7 +32,7 @@ from . import __version__, commands
 from .affected import affected
 from .checks.base import Migration
 from .checks.base import Target as CheckTarget
-from .discover import expand, looks_like_spec
+from .discover import expand, looks_like_spec, repository_root
 from .errors import Location, Problem, ValidatorError
 from .model import Spec
 from .outputs import (
@@ -503,11 +503,14 @@ def _listing(specs: list[Spec], select: Select | None, target: CheckTarget) -> s
 
 def _emit(reports: list[Report], options: argparse.Namespace, files: ReportFiles) -> int:
     """Standard output, then every report file (also when standard output failed)."""
-    located = bool(options.junit_testcase_location)
+    cwd = Path.cwd()
+    plain = RenderOptions(
+        junit_testcase_location=bool(options.junit_testcase_location),
+        root=os.path.realpath(repository_root(cwd, os.environ)),
+        cwd=os.path.realpath(cwd),
+    )
     color = use_color(options.color, sys.stdout) if options.format == "text" else False
-    stdout = RenderOptions(color=color, junit_testcase_location=located)
-    written = write_stdout(render(options.format, reports, stdout))
-    plain = RenderOptions(junit_testcase_location=located)
+    written = write_stdout(render(options.format, reports, replace(plain, color=color)))
     for index, target in enumerate(files.targets):
         try:
             files.write(index, render(target.format, reports, plain))
