@@ -8,6 +8,12 @@ own check in its own database, so ``-k``, ``--junitxml`` and ``pytest-xdist``
 work as for any test; a failure shows the text report's explanation with the
 spec file and line, not a Python traceback. Installed, the plugin is also
 registered under the ``pytest11`` entry point.
+
+A check that could not run (outcome ``error``) is a pytest *error*, as a
+broken fixture is, not a failure: the check runs in the item's setup, and an
+``error`` stops it there, so the terminal and ``--junitxml`` count it among
+the errors. Titles, ids and messages come from the spec and the database:
+their control characters are shown as escapes (:mod:`validator.reports.escape`).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import pytest
 from .discover import SUFFIXES, looks_like_spec
 from .errors import ValidatorError
 from .model import Spec
+from .reports.escape import visible
 from .results import CheckResult, Planned
 from .runner import display_path, load_spec, plan, run
 from .session import DEFAULT_STEP_TIMEOUT
@@ -82,14 +89,15 @@ class SpecFile(pytest.File):
         except ValidatorError as exc:
             raise SpecError(str(exc)) from None
         for planned in plan(self.spec):
-            item: CheckItem = CheckItem.from_parent(self, name=planned.id, planned=planned)
+            name = visible(planned.id)
+            item: CheckItem = CheckItem.from_parent(self, name=name, planned=planned)
             yield item
 
     def repr_failure(  # type: ignore[override]
         self, excinfo: pytest.ExceptionInfo[BaseException]
     ) -> str:
         if isinstance(excinfo.value, SpecError):
-            return str(excinfo.value)
+            return _shown(str(excinfo.value))
         return str(super().repr_failure(excinfo))
 
 
@@ -102,34 +110,57 @@ class CheckItem(pytest.Item):
         self.extra_keyword_matches.add(planned.title)
         self.extra_keyword_matches.add(planned.section)
 
-    def runtest(self) -> None:
+    result: CheckResult | None = None
+
+    def setup(self) -> None:
+        """Run the check. One that could not run fails here, in setup, so pytest
+        counts it as an error (``pytrace=False``: the explanation, no traceback)."""
         parent = self.parent
         assert isinstance(parent, SpecFile)
         config = self.config
-        report = run(
-            parent.spec,
-            schema=config.getoption("validator_schema"),
-            database_path=config.getoption("validator_db"),
-            select=lambda planned: planned.id == self.planned.id,
-            step_timeout=config.getoption("validator_step_timeout"),
-        )
-        (result,) = report.checks
-        if result.outcome != "pass":
-            raise CheckFailed(result)
+        try:
+            report = run(
+                parent.spec,
+                schema=config.getoption("validator_schema"),
+                database_path=config.getoption("validator_db"),
+                select=lambda planned: planned.id == self.planned.id,
+                step_timeout=config.getoption("validator_step_timeout"),
+            )
+        except ValidatorError as exc:
+            pytest.fail(_shown(str(exc)), pytrace=False)
+        (self.result,) = report.checks
+        if self.result.outcome == "error":
+            pytest.fail(explain(self.result), pytrace=False)
+
+    def runtest(self) -> None:
+        if self.result is not None and self.result.outcome == "fail":
+            raise CheckFailed(self.result)
 
     def repr_failure(  # type: ignore[override]
         self, excinfo: pytest.ExceptionInfo[BaseException]
     ) -> str:
         error = excinfo.value
         if isinstance(error, CheckFailed):
-            result = error.result
-            lines = [f"{result.outcome.upper()}  {result.title}  [{result.id}]"]
-            lines.extend(f"  {finding.location}: {finding}" for finding in result.findings)
-            return "\n".join(lines)
+            return explain(error.result)
         if isinstance(error, ValidatorError):
-            return str(error)
+            return _shown(str(error))
         return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int, str]:
         location = self.planned.location
-        return self.path, max(location.line - 1, 0), f"{self.planned.id}: {self.planned.title}"
+        title = visible(f"{self.planned.id}: {self.planned.title}")
+        return self.path, max(location.line - 1, 0), title
+
+
+def explain(result: CheckResult) -> str:
+    """What the text report says of a check that did not pass, escaped."""
+    lines = [visible(f"{result.outcome.upper()}  {result.title}  [{result.id}]")]
+    if result.outcome == "error":
+        lines.append("  could not run:")
+    lines.extend(visible(f"  {finding.location}: {finding}") for finding in result.findings)
+    return "\n".join(lines)
+
+
+def _shown(text: str) -> str:
+    """Several lines of problems, each made visible on its own."""
+    return "\n".join(visible(line) for line in text.splitlines())
