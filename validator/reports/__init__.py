@@ -25,13 +25,16 @@ class RenderOptions:
     ``<testcase>``, which GitLab reads but Jenkins' junit-10 schema refuses;
     ``root`` is the top of the repository (absolute) and ``cwd`` the folder
     the report's relative paths start from: formats read by a code host
-    (github, sarif) name files from the root (:func:`from_root`).
+    (github, sarif) name files from the root (:func:`from_root`);
+    ``baseline`` holds the ``(spec, check id)`` of the known failures when a
+    baseline is in use (sarif marks results ``new`` or ``unchanged``).
     """
 
     color: bool = False
     junit_testcase_location: bool = False
     root: str | None = None
     cwd: str | None = None
+    baseline: frozenset[tuple[str, str]] | None = None
 
 
 def from_root(file: str, options: RenderOptions) -> str:
@@ -58,6 +61,7 @@ _MODULES = {
     "junit": "junit",
     "markdown": "markdown",
     "github": "github",
+    "sarif": "sarif",
 }
 
 
