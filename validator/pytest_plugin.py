@@ -3,7 +3,10 @@
     python -m pytest -p validator.pytest_plugin spec/orders.yaml
 
 A YAML file is collected when it looks like a spec of this format and was
-named on the command line or is called ``test_*.yaml``. Each item runs its
+named on the command line, is called ``test_*.yaml``, or lies in one of the
+``specs`` of ``[tool.validator]`` in ``pyproject.toml`` (whose ``schema``,
+``db`` and ``step-timeout`` are the defaults of the ``--validator-*``
+options, as for the command line: :mod:`validator.config`). Each item runs its
 own check in its own database, so ``-k``, ``--junitxml`` and ``pytest-xdist``
 work as for any test; a failure shows the text report's explanation with the
 spec file and line, not a Python traceback. Installed, the plugin is also
@@ -18,12 +21,14 @@ their control characters are shown as escapes (:mod:`validator.reports.escape`).
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from . import config as settings
 from .discover import SUFFIXES, looks_like_spec
 from .errors import ValidatorError
 from .model import Spec
@@ -44,9 +49,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--validator-step-timeout",
         type=float,
-        default=DEFAULT_STEP_TIMEOUT,
         metavar="SECONDS",
-        help="time limit of one SQL statement of a spec or schema",
+        help=f"time limit of one SQL statement of a spec or schema "
+        f"(default {DEFAULT_STEP_TIMEOUT:g})",
     )
     group.addoption(
         "--validator-db",
@@ -56,11 +61,45 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+_SETTINGS = pytest.StashKey[argparse.Namespace]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Read ``[tool.validator]`` once; flags given to pytest win over it."""
+    from .cli import parser, read_config
+
+    arguments = parser()
+    options = arguments.parse_args([])
+    try:
+        found = settings.load(config.invocation_params.dir)
+    except ValidatorError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    problems = read_config(found, None, arguments, options)
+    if problems:
+        raise pytest.UsageError("\n".join(str(problem) for problem in sorted(problems)))
+    for name in ("schema", "db", "step_timeout"):
+        given = config.getoption(f"validator_{name}")
+        if given is not None:
+            setattr(options, name, given)
+    options.specs = [Path(path).resolve() for path in options.specs]
+    config.stash[_SETTINGS] = options
+
+
+def _settings(config: pytest.Config) -> argparse.Namespace:
+    return config.stash[_SETTINGS]
+
+
+def _configured(config: pytest.Config, file_path: Path) -> bool:
+    """Whether ``file_path`` is, or lies in, one of the configured ``specs``."""
+    path = file_path.resolve()
+    return any(path.is_relative_to(spec) for spec in _settings(config).specs)
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SpecFile | None:
     if file_path.suffix not in SUFFIXES:
         return None
-    named = parent.session.isinitpath(file_path)
-    if not (named or file_path.name.startswith("test_")) or not looks_like_spec(file_path):
+    named = parent.session.isinitpath(file_path) or file_path.name.startswith("test_")
+    if not (named or _configured(parent.config, file_path)) or not looks_like_spec(file_path):
         return None
     spec_file: SpecFile = SpecFile.from_parent(parent, path=file_path)
     return spec_file
@@ -117,14 +156,14 @@ class CheckItem(pytest.Item):
         counts it as an error (``pytrace=False``: the explanation, no traceback)."""
         parent = self.parent
         assert isinstance(parent, SpecFile)
-        config = self.config
+        options = _settings(self.config)
         try:
             report = run(
                 parent.spec,
-                schema=config.getoption("validator_schema"),
-                database_path=config.getoption("validator_db"),
+                schema=options.schema,
+                database_path=options.db,
                 select=lambda planned: planned.id == self.planned.id,
-                step_timeout=config.getoption("validator_step_timeout"),
+                step_timeout=options.step_timeout,
             )
         except ValidatorError as exc:
             pytest.fail(_shown(str(exc)), pytrace=False)

@@ -112,6 +112,7 @@ def run(
     audit: bool | None = None,
     audit_timeout: float = DEFAULT_AUDIT_TIMEOUT,
     store: Store | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Report:
     """Run the checks of ``spec`` and report them.
 
@@ -122,6 +123,8 @@ def run(
     statement, in seconds, and ``audit_timeout`` each query over a whole
     database. ``audit`` (by default: with a database or migrations) adds the
     audit of existing rows; ``store`` receives every row a rule finds.
+    ``progress(done, total)`` is told how many checks have run, from the
+    calling thread (never the worker's) while it waits for them.
     """
     if audit is None:
         audit = database_path is not None or bool(migrations)
@@ -135,7 +138,8 @@ def run(
     with ExitStack() as stack:
         opener, shown = _opener(spec, schema, database_path, step_timeout, stack)
         context = Context(_NOT_OPEN, clock or Clock(), dump, store, audit_timeout)
-        results = _Engine(spec, opener, units, context, target, step_timeout).run()
+        engine = _Engine(spec, opener, units, context, target, step_timeout)
+        results = engine.run(progress, len(order))
     return Report(
         spec=spec.file,
         title=spec.title,
@@ -207,10 +211,16 @@ class _Engine:
         self.results: dict[str, CheckResult] = {}
         self.lock = threading.Lock()
 
-    def run(self) -> dict[str, CheckResult]:
+    def run(
+        self, progress: Callable[[int, int], None] | None = None, total: int = 0
+    ) -> dict[str, CheckResult]:
         worker = _Worker(self, 0)
         worker.start()
         while True:
+            if progress is not None:
+                with self.lock:
+                    done = len(self.results)
+                progress(done, total)
             try:
                 finished = worker.done.wait(POLL)
             except BaseException:  # a signal: stop the statement, give the worker a moment
@@ -223,6 +233,8 @@ class _Engine:
                 worker = self._replace(worker)
         if worker.error is not None:
             raise worker.error
+        if progress is not None:
+            progress(len(self.results), total)
         return self.results
 
     def _stop(self, worker: _Worker) -> None:

@@ -27,7 +27,8 @@ class RenderOptions:
     the report's relative paths start from: formats read by a code host
     (github, sarif) name files from the root (:func:`from_root`);
     ``baseline`` holds the ``(spec, check id)`` of the known failures when a
-    baseline is in use (sarif marks results ``new`` or ``unchanged``).
+    baseline is in use (sarif marks results ``new`` or ``unchanged``);
+    ``quiet`` (text) shows only the checks that did not pass, and the summary.
     """
 
     color: bool = False
@@ -35,6 +36,7 @@ class RenderOptions:
     root: str | None = None
     cwd: str | None = None
     baseline: frozenset[tuple[str, str]] | None = None
+    quiet: bool = False
 
 
 def from_root(file: str, options: RenderOptions) -> str:
