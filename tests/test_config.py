@@ -113,9 +113,7 @@ def test_a_file_that_is_not_toml(run_cli: RunCli, project: Path) -> None:
     assert result.err.startswith("pyproject.toml:5:10: Invalid value")
 
 
-def test_the_nearest_file_with_the_table_up_to_the_repository_top(
-    project: Path, tmp_path: Path
-) -> None:
+def test_the_nearest_file_with_the_table_up_to_the_repository_top(project: Path) -> None:
     nested = project / "a" / "b"
     nested.mkdir(parents=True)
     (project / "a" / "pyproject.toml").write_text('[project]\nname = "a"\n', "utf-8")
@@ -126,7 +124,8 @@ def test_the_nearest_file_with_the_table_up_to_the_repository_top(
     assert config.find(nested) == project / "a" / "pyproject.toml"
 
 
-def test_no_spec_anywhere_is_an_error(run_cli: RunCli, project: Path) -> None:
+@pytest.mark.usefixtures("project")
+def test_no_spec_anywhere_is_an_error(run_cli: RunCli) -> None:
     result = run_cli()
     assert result.status == 2
     assert result.err == (
