@@ -195,3 +195,23 @@ def dump(reports: Sequence[Report], baseline: Baseline, planned: Iterable[Key]) 
     ]
     body = "".join(f"{line},\n" for line in lines[:-1]) + (f"{lines[-1]}\n" if lines else "")
     return f'{{"version": {VERSION}, "known": [\n{body}]}}\n'
+
+
+def notes(applied: Applied, known: Baseline) -> list[str]:
+    """What the baseline changed, for standard error (every format, also with -q)."""
+    lines = []
+    if applied.known:
+        count = len(applied.known)
+        lines.append(
+            f"validator: {count} known failure{'s' if count != 1 else ''} in {known.shown} "
+            "shown as warnings; they do not fail the gate"
+        )
+    for what, keys in (("now pass", applied.fixed), ("no longer exist", applied.gone)):
+        if keys:
+            shown = ", ".join(f"{spec}::{check}" for spec, check in keys[:10])
+            more = f" and {len(keys) - 10} more" if len(keys) > 10 else ""
+            lines.append(
+                f"validator: {len(keys)} checks of {known.shown} {what}: {shown}{more}; "
+                "drop them with --write-baseline"
+            )
+    return lines

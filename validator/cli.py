@@ -447,29 +447,9 @@ def _gate(
         known = baseline.parse(text, known.path)
         say(f"validator: wrote {known.shown}: {len(known.known)} known failures")
     applied = baseline.apply(reports, known, planned)
-    for line in _baseline_notes(applied, known):
+    for line in baseline.notes(applied, known):
         say(line)
     return _emit(applied.reports, options, files, applied.keys())
-
-
-def _baseline_notes(applied: baseline.Applied, known: baseline.Baseline) -> list[str]:
-    """What the baseline changed, for standard error (every format, also with -q)."""
-    lines = []
-    if applied.known:
-        count = len(applied.known)
-        lines.append(
-            f"validator: {count} known failure{'s' if count != 1 else ''} in {known.shown} "
-            "shown as warnings; they do not fail the gate"
-        )
-    for what, keys in (("now pass", applied.fixed), ("no longer exist", applied.gone)):
-        if keys:
-            shown = ", ".join(f"{spec}::{check}" for spec, check in keys[:10])
-            more = f" and {len(keys) - 10} more" if len(keys) > 10 else ""
-            lines.append(
-                f"validator: {len(keys)} checks of {known.shown} {what}: {shown}{more}; "
-                "drop them with --write-baseline"
-            )
-    return lines
 
 
 def _target(options: argparse.Namespace, migrations: tuple[Migration, ...]) -> CheckTarget:
