@@ -25,7 +25,7 @@ class RenderOptions:
     ``<testcase>``, which GitLab reads but Jenkins' junit-10 schema refuses;
     ``root`` is the top of the repository (absolute) and ``cwd`` the folder
     the report's relative paths start from: formats read by a code host
-    (github, sarif) name files from the root (:func:`from_root`);
+    (github, sarif, codequality) name files from the root (:func:`from_root`);
     ``baseline`` holds the ``(spec, check id)`` of the known failures when a
     baseline is in use (sarif marks results ``new`` or ``unchanged``);
     ``quiet`` (text) shows only the checks that did not pass, and the summary.
@@ -64,6 +64,7 @@ _MODULES = {
     "markdown": "markdown",
     "github": "github",
     "sarif": "sarif",
+    "codequality": "codequality",
 }
 
 
