@@ -128,9 +128,10 @@ def test_the_nearest_file_with_the_table_up_to_the_repository_top(project: Path)
 def test_no_spec_anywhere_is_an_error(run_cli: RunCli) -> None:
     result = run_cli()
     assert result.status == 2
-    assert result.err == (
-        "SPEC: expected spec files or folders to check, or specs in [tool.validator] "
-        "of pyproject.toml\n"
+    assert result.err.startswith("usage: validator")
+    assert result.err.endswith(
+        "validator: error: the following arguments are required: SPEC "
+        "(or specs in [tool.validator] of pyproject.toml)\n"
     )
 
 

@@ -299,6 +299,14 @@ def _guarded(argv: Sequence[str] | None) -> int:
         problems = exc.problems
     if problems:
         return _fail(problems)
+    if name is None and not options.specs:
+        try:  # as argparse says of a missing argument: usage, then the error
+            arguments.error(
+                "the following arguments are required: SPEC (or specs in [tool.validator] "
+                "of pyproject.toml)"
+            )
+        except SystemExit:
+            return EXIT_INPUT
     try:
         with _signals_as_exceptions():
             return execute(options)
@@ -482,12 +490,6 @@ def _spec_paths(options: argparse.Namespace) -> list[Path]:
     """The spec files to run: those named (directories searched); with
     ``--only-specs``, the named files that are specs, and the specs that use
     one of the other named files (see :mod:`validator.affected`)."""
-    if not options.specs:
-        raise UsageError.at(
-            Location("SPEC"),
-            "expected spec files or folders to check, or specs in [tool.validator] "
-            "of pyproject.toml",
-        )
     paths = expand(options.specs)
     if not options.only_specs:
         return paths
