@@ -447,8 +447,11 @@ def make_database(path: Path, target: int) -> Json:
             tasks,
         )
         connection.executemany(
+            # completed_at is set in terminal states, as the data layer does (the
+            # audit of --db checks the spec's timestamp rule on these rows)
             "INSERT INTO agent_sessions (id, agent_id, task_id, status, current_iteration,"
-            " total_iterations) VALUES (?,?,?,?,?,?)",
+            " total_iterations, completed_at) VALUES (?1,?2,?3,?4,?5,?6, CASE WHEN ?4 IN"
+            " ('completed', 'failed', 'terminated') THEN datetime('now') END)",
             sessions,
         )
         connection.executemany(

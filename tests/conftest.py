@@ -103,3 +103,7 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> RunCli:
 @pytest.fixture
 def python() -> str:
     return sys.executable
+
+
+pytest_plugins = ("pytester",)
+"""``pytester`` runs pytest in-process for the plugin's tests."""

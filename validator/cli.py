@@ -23,17 +23,17 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
-from . import __version__, commands
+from . import __version__, baseline, commands, config
 from .affected import affected
 from .checks.base import Migration
 from .checks.base import Target as CheckTarget
-from .discover import expand, looks_like_spec
-from .errors import Location, Problem, ValidatorError
+from .discover import expand, looks_like_spec, repository_root
+from .errors import Location, Problem, UsageError, ValidatorError
 from .model import Spec
 from .outputs import (
     Dumper,
@@ -44,13 +44,17 @@ from .outputs import (
     Target,
     check_dump,
     conflicts,
+    destination,
     flush_stdout,
     open_standard_descriptors,
     parse_target,
     say,
     standard_output_identity,
+    step_summary,
     write_stdout,
+    write_text,
 )
+from .progress import Progress, for_terminal
 from .reports import FORMATS, RenderOptions, render
 from .reports.escape import visible
 from .results import Overall, Planned, Report
@@ -71,11 +75,16 @@ def parser() -> commands.Parser:
     parser = commands.Parser(
         prog="validator",
         description="Check an SQLite schema or database against declarative YAML specs.",
-        epilog="Other commands: validator schema [spec|report]. Exit status: 0 pass, 1 a "
-        "check failed, 2 unusable input or an output that cannot be written, 3 internal error.",
+        epilog="Other commands: validator schema [spec|report]. Options can also be set in "
+        "[tool.validator] of pyproject.toml. Exit status: 0 pass, 1 a check failed, 2 unusable "
+        "input or an output that cannot be written, 3 internal error.",
     )
     parser.add_argument(
-        "specs", nargs="+", type=Path, metavar="SPEC", help="spec files, or directories of them"
+        "specs",
+        nargs="*",
+        type=Path,
+        metavar="SPEC",
+        help="spec files, or directories of them (default: specs in [tool.validator])",
     )
     target = parser.add_mutually_exclusive_group()
     target.add_argument(
@@ -99,6 +108,23 @@ def parser() -> commands.Parser:
     )
     parser.add_argument(
         "--list", action="store_true", help="list the checks (id and title) without running"
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="text: print only the checks that did not pass and the summary; no progress line",
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        help="known failures recorded in FILE do not fail the gate (shown as warnings)",
+    )
+    parser.add_argument(
+        "--write-baseline",
+        action="store_true",
+        help="record every check that does not pass in the --baseline FILE, and pass",
     )
     parser.add_argument(
         "--only-specs",
@@ -252,9 +278,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _guarded(argv: Sequence[str] | None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     execute: Callable[[argparse.Namespace], int] = _main
+    name: str | None = None
     if words and words[0] in commands.NAMES:
-        subcommand = commands.command(words[0])
-        arguments = subcommand.parser(f"validator {words[0]}")
+        name = words[0]
+        subcommand = commands.command(name)
+        arguments = subcommand.parser(f"validator {name}")
         execute = subcommand.execute
         words = words[1:]
     else:
@@ -265,6 +293,20 @@ def _guarded(argv: Sequence[str] | None) -> int:
         if getattr(arguments, "output_failed", False):
             return EXIT_OUTPUT
         return EXIT_INPUT if exc.code else EXIT_PASS
+    try:
+        problems = _configure(name, arguments, options, words)
+    except ValidatorError as exc:
+        problems = exc.problems
+    if problems:
+        return _fail(problems)
+    if name is None and not options.specs:
+        try:  # as argparse says of a missing argument: usage, then the error
+            arguments.error(
+                "the following arguments are required: SPEC (or specs in [tool.validator] "
+                "of pyproject.toml)"
+            )
+        except SystemExit:
+            return EXIT_INPUT
     try:
         with _signals_as_exceptions():
             return execute(options)
@@ -284,15 +326,59 @@ def _guarded(argv: Sequence[str] | None) -> int:
         return EXIT_INTERNAL
 
 
+NOT_CONFIGURABLE = frozenset({"list", "only-specs", "id", "write-baseline"})
+"""Options that say what one invocation does, not how the project runs: never in
+``[tool.validator]``."""
+
+
+def _configure(
+    name: str | None,
+    arguments: argparse.ArgumentParser,
+    options: argparse.Namespace,
+    words: list[str],
+) -> list[Problem]:
+    """Fill in from ``[tool.validator]`` (of the subcommand ``name``) what the
+    command line did not give."""
+    found = config.load(Path.cwd())
+    if found.path is None:
+        return []
+    return read_config(found, name, arguments, options, config.given(arguments, words))
+
+
+def read_config(
+    found: config.Config,
+    name: str | None,
+    arguments: argparse.ArgumentParser,
+    options: argparse.Namespace,
+    explicit: set[str] | None = None,
+) -> list[Problem]:
+    """Apply ``found`` to the options of the command (``name`` None) or a
+    subcommand: the keys are the long options, ``reports`` and ``migrations``
+    the lists of ``--report`` and ``--migrate``."""
+    main = name is None
+    return config.apply(
+        found,
+        name,
+        arguments,
+        options,
+        explicit or set(),
+        excluded=NOT_CONFIGURABLE if main else frozenset(),
+        rebase={"report": config.relative_target},
+        keys={"report": "reports", "migrate": "migrations"} if main else {},
+    )
+
+
 def _main(options: argparse.Namespace) -> int:
     try:
         targets = [parse_target(text, FORMATS) for text in options.report]
+        targets = step_summary(targets, os.environ)
         for folder in (options.dump, options.store_failures):
             if folder is not None:
                 check_dump(folder)
         keyword = _keyword(options.keyword)
         paths = _spec_paths(options)
         migrations = read_migrations(options.migrate)
+        known = _baseline(options)
     except ValidatorError as exc:
         return _fail(exc.problems)
     target = _target(options, migrations)
@@ -312,16 +398,66 @@ def _main(options: argparse.Namespace) -> int:
     gc.freeze()
     if options.list:
         return EXIT_PASS if write_stdout(_listing(specs, select, target)) else EXIT_OUTPUT
+    progress = for_terminal(sys.stderr, options.quiet or options.format != "text")
     try:
         with ReportFiles(targets) as files:
-            _run_all(specs, options, select, dumpers, state, target)
+            try:
+                _run_all(specs, options, select, dumpers, state, target, progress)
+            finally:
+                progress.clear()
             if state.problems:
                 return _fail(state.problems)
             if not state.reports:
                 return _fail([Problem(Location(" ".join(map(str, paths))), _no_match(options))])
-            return _emit(state.reports, options, files)
+            if known is None:
+                return _emit(state.reports, options, files)
+            return _gate(state.reports, known, _planned(known, specs, target), options, files)
     except ValidatorError as exc:  # a FIFO without a reader, a vanished device
         return _fail(exc.problems)
+
+
+def _baseline(options: argparse.Namespace) -> baseline.Baseline | None:
+    """``--baseline FILE``, read (and, with ``--write-baseline``, checked to be
+    writable) before any work."""
+    path: Path | None = options.baseline
+    if path is None:
+        if options.write_baseline:
+            where = Location("--write-baseline")
+            raise UsageError.at(where, "expected --baseline FILE (or baseline in [tool.validator])")
+        return None
+    if options.write_baseline:
+        destination(path, Location(f"--baseline {path}"))
+    return baseline.read(path, missing_ok=options.write_baseline)
+
+
+def _planned(known: baseline.Baseline, specs: list[Spec], target: CheckTarget) -> set[baseline.Key]:
+    """Every check the specs declare, chosen or not, as baseline entries."""
+    return {known.key(spec.file, planned.id) for spec in specs for planned in plan(spec, target)}
+
+
+def _gate(
+    reports: list[Report],
+    known: baseline.Baseline,
+    planned: set[baseline.Key],
+    options: argparse.Namespace,
+    files: ReportFiles,
+) -> int:
+    """Reports through the baseline: known failures do not fail the gate. With
+    ``--write-baseline``, the file is written first and the run judged by it."""
+    if options.write_baseline:
+        text = baseline.dump(reports, known, planned)
+        try:
+            write_text(destination(known.path, Location(f"--baseline {known.path}")), text,
+                       Location(f"--baseline {known.path}"))  # fmt: skip
+        except OutputError as exc:
+            _tell(exc.problems)
+            return EXIT_OUTPUT
+        known = baseline.parse(text, known.path)
+        say(f"validator: wrote {known.shown}: {len(known.known)} known failures")
+    applied = baseline.apply(reports, known, planned)
+    for line in baseline.notes(applied, known):
+        say(line)
+    return _emit(applied.reports, options, files, applied.keys())
 
 
 def _target(options: argparse.Namespace, migrations: tuple[Migration, ...]) -> CheckTarget:
@@ -419,6 +555,8 @@ def _inputs(options: argparse.Namespace, paths: list[Path], specs: list[Spec]) -
         inputs.add_database(options.db)
     for migration in options.migrate:
         inputs.add(migration, f"a migration this run applies (--migrate {migration})")
+    if options.baseline is not None:
+        inputs.add(options.baseline, f"the baseline of this run (--baseline {options.baseline})")
     if (identity := standard_output_identity()) is not None:
         inputs.add_identity(identity, "standard output, where --format writes")
     return inputs
@@ -464,8 +602,10 @@ def _run_all(
     dumpers: dict[str, Dumper],
     state: _Run,
     target: CheckTarget,
+    progress: Progress,
 ) -> None:
-    for spec in specs:
+    for index, spec in enumerate(specs, 1):
+        progress.stage(f"[{index}/{len(specs)}] {spec.file}")
         store = dumpers.get(f"store:{spec.file}")
         try:
             report = run(
@@ -479,6 +619,7 @@ def _run_all(
                 audit=target.audit,
                 audit_timeout=options.audit_timeout,
                 store=store.store if isinstance(store, FailureStore) else None,
+                progress=progress.count,
             )
         except ValidatorError as exc:
             state.problems.extend(exc.problems)
@@ -499,13 +640,23 @@ def _listing(specs: list[Spec], select: Select | None, target: CheckTarget) -> s
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def _emit(reports: list[Report], options: argparse.Namespace, files: ReportFiles) -> int:
+def _emit(
+    reports: list[Report],
+    options: argparse.Namespace,
+    files: ReportFiles,
+    known: frozenset[tuple[str, str]] | None = None,
+) -> int:
     """Standard output, then every report file (also when standard output failed)."""
-    located = bool(options.junit_testcase_location)
+    cwd = Path.cwd()
+    plain = RenderOptions(
+        junit_testcase_location=bool(options.junit_testcase_location),
+        root=os.path.realpath(repository_root(cwd, os.environ)),
+        cwd=os.path.realpath(cwd),
+        baseline=known,
+    )
     color = use_color(options.color, sys.stdout) if options.format == "text" else False
-    stdout = RenderOptions(color=color, junit_testcase_location=located)
+    stdout = replace(plain, color=color, quiet=bool(options.quiet))
     written = write_stdout(render(options.format, reports, stdout))
-    plain = RenderOptions(junit_testcase_location=located)
     for index, target in enumerate(files.targets):
         try:
             files.write(index, render(target.format, reports, plain))

@@ -1,4 +1,5 @@
-"""Which files are specs: expanding directories, and a cheap sniff for the pytest plugin.
+"""Which files are specs: expanding directories, and a cheap sniff for the pytest
+plugin; and where the repository a run works in starts (:func:`repository_root`).
 
 A file named on the command line is always taken as a spec (and refused with
 a located message if it is not one); in a directory, only ``.yaml``/``.yml``
@@ -17,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from . import files
@@ -151,3 +152,17 @@ def expand(paths: list[Path]) -> list[Path]:
     for spec in specs:
         unique.setdefault(spec, None)
     return list(unique)
+
+
+def repository_root(start: Path, environ: Mapping[str, str]) -> Path:
+    """The top of the repository a run works in: ``GITHUB_WORKSPACE`` when set
+    (the checkout of a GitHub Actions job), else the nearest folder from
+    ``start`` up that holds ``.git`` (a folder, or a file in a worktree or
+    submodule), else ``start`` itself."""
+    workspace = environ.get("GITHUB_WORKSPACE", "")
+    if workspace:
+        return Path(workspace)
+    for folder in (start, *start.parents):
+        if os.path.lexists(folder / ".git"):
+            return folder
+    return start

@@ -15,6 +15,10 @@ that keep them from harming anything.
   (:class:`ReportFiles`), so a FIFO without a reader is refused up front.
 - ``--dump DIR`` is checked before any work (:func:`check_dump`); dump files
   follow the same rules as reports.
+- The step summary of a GitHub Actions job (the file ``$GITHUB_STEP_SUMMARY``
+  names) is appended to, never replaced: each step adds its part
+  (:func:`step_summary`, :func:`append_file`). The same rules apply to it,
+  and a write that fails is cut back, so the earlier steps' text stays whole.
 - Standard output that cannot be written (closed, full, a broken pipe, an
   encoding that cannot show the text) is reported on one line of standard
   error, never a traceback (:func:`write_stdout`, :func:`say`).
@@ -32,8 +36,8 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self, TextIO
@@ -231,6 +235,30 @@ def replace_file(real: Path, text: str | Iterable[str], where: Location) -> None
         raise
 
 
+def append_file(real: Path, text: str, where: Location) -> None:
+    """Add ``text`` at the end of the regular file ``real`` (made if missing),
+    after a line break when the file has text already, so that the two stay
+    apart. If the write fails, the file is cut back to its former length."""
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOCTTY | os.O_CLOEXEC
+    try:
+        fd = os.open(real, flags, 0o666)
+    except OSError as exc:
+        raise OutputError.at(where, f"cannot write: {_reason(exc)}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):  # swapped since it was checked
+            raise OutputError.at(where, f"{real} is no longer a regular file; it was left alone")
+        data = ("\n" if info.st_size else "") + text
+        try:
+            _write_all(fd, data.encode("utf-8"))
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, info.st_size)
+            raise OutputError.at(where, f"cannot write: {_reason(exc)}") from None
+    finally:
+        os.close(fd)
+
+
 def _discard(temporary: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         Path(temporary).unlink()
@@ -308,11 +336,13 @@ def standard_output_identity() -> Identity | None:
 
 @dataclass(frozen=True)
 class Target:
-    """Where to write one report format: ``--report FORMAT:PATH``."""
+    """Where to write one report format: ``--report FORMAT:PATH``; ``append``:
+    added at the end of a regular file instead of replacing it."""
 
     format: str
     text: str
     destination: Destination
+    append: bool = False
 
     @property
     def path(self) -> Path:
@@ -334,6 +364,25 @@ def parse_target(text: str, formats: tuple[str, ...]) -> Target:
     if path.endswith(("/", os.sep)):  # Path() would drop the slash and make a file
         raise UsageError.at(where, f"{path} names a directory, expected a file path")
     return Target(name, text, destination(Path(path), where))
+
+
+STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
+"""The variable naming the file a GitHub Actions step appends its summary to."""
+
+
+def step_summary(targets: Sequence[Target], environ: Mapping[str, str]) -> list[Target]:
+    """``targets``, those naming the file of ``$GITHUB_STEP_SUMMARY`` (under any
+    spelling) marked to be appended to: a step summary is added to, never replaced."""
+    named = environ.get(STEP_SUMMARY, "")
+    if not named:
+        return list(targets)
+    summary = Identity.of(Path(named))
+    found = Inputs()
+    found.add_identity(summary, STEP_SUMMARY)
+    return [
+        replace(target, append=True) if found.find(Identity.of(target.path)) else target
+        for target in targets
+    ]
 
 
 def conflicts(targets: Sequence[Target], inputs: Inputs) -> list[Problem]:
@@ -387,6 +436,8 @@ class ReportFiles:
         stream = self._streams.pop(index, None)
         if stream is not None:
             write_stream(stream, text, target.where)
+        elif target.append:
+            append_file(target.destination.real, text, target.where)
         else:
             replace_file(target.destination.real, text, target.where)
 

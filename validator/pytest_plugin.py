@@ -3,24 +3,36 @@
     python -m pytest -p validator.pytest_plugin spec/orders.yaml
 
 A YAML file is collected when it looks like a spec of this format and was
-named on the command line or is called ``test_*.yaml``. Each item runs its
+named on the command line, is called ``test_*.yaml``, or lies in one of the
+``specs`` of ``[tool.validator]`` in ``pyproject.toml`` (whose ``schema``,
+``db`` and ``step-timeout`` are the defaults of the ``--validator-*``
+options, as for the command line: :mod:`validator.config`). Each item runs its
 own check in its own database, so ``-k``, ``--junitxml`` and ``pytest-xdist``
 work as for any test; a failure shows the text report's explanation with the
 spec file and line, not a Python traceback. Installed, the plugin is also
 registered under the ``pytest11`` entry point.
+
+A check that could not run (outcome ``error``) is a pytest *error*, as a
+broken fixture is, not a failure: the check runs in the item's setup, and an
+``error`` stops it there, so the terminal and ``--junitxml`` count it among
+the errors. Titles, ids and messages come from the spec and the database:
+their control characters are shown as escapes (:mod:`validator.reports.escape`).
 """
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from . import config as settings
 from .discover import SUFFIXES, looks_like_spec
 from .errors import ValidatorError
 from .model import Spec
+from .reports.escape import visible
 from .results import CheckResult, Planned
 from .runner import display_path, load_spec, plan, run
 from .session import DEFAULT_STEP_TIMEOUT
@@ -37,9 +49,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--validator-step-timeout",
         type=float,
-        default=DEFAULT_STEP_TIMEOUT,
         metavar="SECONDS",
-        help="time limit of one SQL statement of a spec or schema",
+        help=f"time limit of one SQL statement of a spec or schema "
+        f"(default {DEFAULT_STEP_TIMEOUT:g})",
     )
     group.addoption(
         "--validator-db",
@@ -49,11 +61,45 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+_SETTINGS = pytest.StashKey[argparse.Namespace]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Read ``[tool.validator]`` once; flags given to pytest win over it."""
+    from .cli import parser, read_config
+
+    arguments = parser()
+    options = arguments.parse_args([])
+    try:
+        found = settings.load(config.invocation_params.dir)
+    except ValidatorError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    problems = read_config(found, None, arguments, options)
+    if problems:
+        raise pytest.UsageError("\n".join(str(problem) for problem in sorted(problems)))
+    for name in ("schema", "db", "step_timeout"):
+        given = config.getoption(f"validator_{name}")
+        if given is not None:
+            setattr(options, name, given)
+    options.specs = [Path(path).resolve() for path in options.specs]
+    config.stash[_SETTINGS] = options
+
+
+def _settings(config: pytest.Config) -> argparse.Namespace:
+    return config.stash[_SETTINGS]
+
+
+def _configured(config: pytest.Config, file_path: Path) -> bool:
+    """Whether ``file_path`` is, or lies in, one of the configured ``specs``."""
+    path = file_path.resolve()
+    return any(path.is_relative_to(spec) for spec in _settings(config).specs)
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SpecFile | None:
     if file_path.suffix not in SUFFIXES:
         return None
-    named = parent.session.isinitpath(file_path)
-    if not (named or file_path.name.startswith("test_")) or not looks_like_spec(file_path):
+    named = parent.session.isinitpath(file_path) or file_path.name.startswith("test_")
+    if not (named or _configured(parent.config, file_path)) or not looks_like_spec(file_path):
         return None
     spec_file: SpecFile = SpecFile.from_parent(parent, path=file_path)
     return spec_file
@@ -82,14 +128,15 @@ class SpecFile(pytest.File):
         except ValidatorError as exc:
             raise SpecError(str(exc)) from None
         for planned in plan(self.spec):
-            item: CheckItem = CheckItem.from_parent(self, name=planned.id, planned=planned)
+            name = visible(planned.id)
+            item: CheckItem = CheckItem.from_parent(self, name=name, planned=planned)
             yield item
 
     def repr_failure(  # type: ignore[override]
         self, excinfo: pytest.ExceptionInfo[BaseException]
     ) -> str:
         if isinstance(excinfo.value, SpecError):
-            return str(excinfo.value)
+            return _shown(str(excinfo.value))
         return str(super().repr_failure(excinfo))
 
 
@@ -102,34 +149,57 @@ class CheckItem(pytest.Item):
         self.extra_keyword_matches.add(planned.title)
         self.extra_keyword_matches.add(planned.section)
 
-    def runtest(self) -> None:
+    result: CheckResult | None = None
+
+    def setup(self) -> None:
+        """Run the check. One that could not run fails here, in setup, so pytest
+        counts it as an error (``pytrace=False``: the explanation, no traceback)."""
         parent = self.parent
         assert isinstance(parent, SpecFile)
-        config = self.config
-        report = run(
-            parent.spec,
-            schema=config.getoption("validator_schema"),
-            database_path=config.getoption("validator_db"),
-            select=lambda planned: planned.id == self.planned.id,
-            step_timeout=config.getoption("validator_step_timeout"),
-        )
-        (result,) = report.checks
-        if result.outcome != "pass":
-            raise CheckFailed(result)
+        options = _settings(self.config)
+        try:
+            report = run(
+                parent.spec,
+                schema=options.schema,
+                database_path=options.db,
+                select=lambda planned: planned.id == self.planned.id,
+                step_timeout=options.step_timeout,
+            )
+        except ValidatorError as exc:
+            pytest.fail(_shown(str(exc)), pytrace=False)
+        (self.result,) = report.checks
+        if self.result.outcome == "error":
+            pytest.fail(explain(self.result), pytrace=False)
+
+    def runtest(self) -> None:
+        if self.result is not None and self.result.outcome == "fail":
+            raise CheckFailed(self.result)
 
     def repr_failure(  # type: ignore[override]
         self, excinfo: pytest.ExceptionInfo[BaseException]
     ) -> str:
         error = excinfo.value
         if isinstance(error, CheckFailed):
-            result = error.result
-            lines = [f"{result.outcome.upper()}  {result.title}  [{result.id}]"]
-            lines.extend(f"  {finding.location}: {finding}" for finding in result.findings)
-            return "\n".join(lines)
+            return explain(error.result)
         if isinstance(error, ValidatorError):
-            return str(error)
+            return _shown(str(error))
         return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int, str]:
         location = self.planned.location
-        return self.path, max(location.line - 1, 0), f"{self.planned.id}: {self.planned.title}"
+        title = visible(f"{self.planned.id}: {self.planned.title}")
+        return self.path, max(location.line - 1, 0), title
+
+
+def explain(result: CheckResult) -> str:
+    """What the text report says of a check that did not pass, escaped."""
+    lines = [visible(f"{result.outcome.upper()}  {result.title}  [{result.id}]")]
+    if result.outcome == "error":
+        lines.append("  could not run:")
+    lines.extend(visible(f"  {finding.location}: {finding}") for finding in result.findings)
+    return "\n".join(lines)
+
+
+def _shown(text: str) -> str:
+    """Several lines of problems, each made visible on its own."""
+    return "\n".join(visible(line) for line in text.splitlines())

@@ -121,6 +121,7 @@ def run(
     store: Store | None = None,
     stop: Stop | None = None,
     access: Access | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Report:
     """Run the checks of ``spec`` and report them.
 
@@ -138,6 +139,8 @@ def run(
     the first unit (a table, a source state, a criterion) with a result it
     is true of: the report then holds only the checks that ran. ``access``
     receives what the checks touch (:meth:`Session.record`).
+    ``progress(done, total)`` is told how many checks have run, from the
+    calling thread (never the worker's) while it waits for them.
     """
     if audit is None:
         audit = database_path is not None or bool(migrations)
@@ -160,7 +163,7 @@ def run(
             opener, shown = _opener(spec, schema, database_path, step_timeout, stack)
         context = Context(_NOT_OPEN, clock or Clock(), dump, store, audit_timeout)
         engine = _Engine(spec, opener, units, context, target, step_timeout, stop, access)
-        results = engine.run()
+        results = engine.run(progress, len(order))
     return Report(
         spec=spec.file,
         title=spec.title,
@@ -239,10 +242,16 @@ class _Engine:
         self.stop = stop
         self.access = access
 
-    def run(self) -> dict[str, CheckResult]:
+    def run(
+        self, progress: Callable[[int, int], None] | None = None, total: int = 0
+    ) -> dict[str, CheckResult]:
         worker = _Worker(self, 0)
         worker.start()
         while True:
+            if progress is not None:
+                with self.lock:
+                    done = len(self.results)
+                progress(done, total)
             try:
                 finished = worker.done.wait(POLL)
             except BaseException:  # a signal: stop the statement, give the worker a moment
@@ -255,6 +264,8 @@ class _Engine:
                 worker = self._replace(worker)
         if worker.error is not None:
             raise worker.error
+        if progress is not None:
+            progress(len(self.results), total)
         return self.results
 
     def _stop(self, worker: _Worker) -> None:

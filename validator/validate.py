@@ -24,12 +24,36 @@ if TYPE_CHECKING:  # jsonschema's validators are imported only when a spec needs
 SCHEMA_RESOURCE = "spec.schema.json"
 
 
+TEXT = "x-text"
+"""Marks a ``type`` such as ``["string", "boolean"]`` in the published schema as a
+string whose YAML scalar may read as a number or boolean (see :func:`strict`)."""
+
+
 @cache
 def spec_schema() -> dict[str, Any]:
-    """The JSON Schema of the spec format, as shipped in the package."""
+    """The JSON Schema of the spec format as the engine checks it: the shipped one,
+    with every place marked ``x-text`` a plain string (:func:`strict`)."""
     text = Path(__file__).with_name(SCHEMA_RESOURCE).read_text("utf-8")
-    schema: dict[str, Any] = json.loads(text)
+    schema: dict[str, Any] = strict(json.loads(text))
     return schema
+
+
+def strict(node: Any) -> Any:
+    """``node`` with each ``{"type": [...], "x-text": true}`` read as ``{"type": "string"}``.
+
+    The shipped schema is the one editors and check-jsonschema use: they see a
+    plain ``0755`` or ``true`` as a number or boolean, so where the format wants
+    a string it allows those too. The loader gives such a scalar its text back
+    there (:func:`coerce_strings`), and the engine checks that text as a string.
+    """
+    if isinstance(node, list):
+        return [strict(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    narrowed = {key: strict(value) for key, value in node.items() if key != TEXT}
+    if node.get(TEXT) is True:
+        narrowed["type"] = "string"
+    return narrowed
 
 
 @cache
@@ -76,9 +100,11 @@ def describe(value: Any) -> str:
 
 
 def coerce_strings(document: Document) -> list[ValidationError]:
-    """Give back their text to plain scalars that YAML resolved to a number,
-    boolean or null where the format expects a string (``states: [on, 0755]``,
+    """Give back their text to plain scalars that YAML resolved to a number or
+    boolean where the format expects a string (``states: [on, 0755]``,
     ``title: 2024``), so that only values the format leaves open keep a type.
+    A null (``title:`` with nothing, ``~``) is no string and stays an error, as
+    it is for editors using the published schema.
 
     Returns the format errors that remain (usually found in a single pass).
     """
@@ -92,8 +118,8 @@ def coerce_strings(document: Document) -> list[ValidationError]:
         coercible = [error for error in errors if _wants_text(error, plain)]
         if not coercible:
             return errors
-        for error in coercible:
-            path = tuple(error.absolute_path)
+        # One scalar may break several subschemas (if/then/else): give it its text once.
+        for path in dict.fromkeys(tuple(error.absolute_path) for error in coercible):
             _set(data, path, plain.pop(path))
     return list(_validator().iter_errors(data))
 
@@ -102,7 +128,8 @@ def _wants_text(error: ValidationError, plain: dict[Path_, str]) -> bool:
     expected = error.validator_value
     wants = expected == "string" or (isinstance(expected, list) and "string" in expected)
     path = tuple(error.absolute_path)
-    return error.validator == "type" and wants and bool(path) and path in plain
+    text = error.validator == "type" and error.instance is not None
+    return text and wants and bool(path) and path in plain
 
 
 def _set(data: Any, path: Path_, value: str) -> None:

@@ -8,8 +8,10 @@ does.
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..results import Report
 
@@ -20,11 +22,36 @@ class RenderOptions:
 
     ``color`` adds ANSI colours (text, on a terminal only);
     ``junit_testcase_location`` adds ``file``/``line`` to each JUnit
-    ``<testcase>``, which GitLab reads but Jenkins' junit-10 schema refuses.
+    ``<testcase>``, which GitLab reads but Jenkins' junit-10 schema refuses;
+    ``root`` is the top of the repository (absolute) and ``cwd`` the folder
+    the report's relative paths start from: formats read by a code host
+    (github, sarif, codequality) name files from the root (:func:`from_root`);
+    ``baseline`` holds the ``(spec, check id)`` of the known failures when a
+    baseline is in use (sarif marks results ``new`` or ``unchanged``);
+    ``quiet`` (text) shows only the checks that did not pass, and the summary.
     """
 
     color: bool = False
     junit_testcase_location: bool = False
+    root: str | None = None
+    cwd: str | None = None
+    baseline: frozenset[tuple[str, str]] | None = None
+    quiet: bool = False
+
+
+def from_root(file: str, options: RenderOptions) -> str:
+    """``file`` (as the report names it) relative to the repository root, with
+    ``/`` separators; as it is when there is no root or it lies outside."""
+    if options.root is None or not file:
+        return file
+    full = os.path.normpath(Path(options.cwd or Path.cwd()) / file)
+    try:
+        relative = os.path.relpath(full, options.root)
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return file
+    if relative == os.curdir or relative.startswith(os.pardir):
+        return file
+    return relative.replace(os.sep, "/")
 
 
 Renderer = Callable[[Sequence[Report], RenderOptions], str]
@@ -36,6 +63,8 @@ _MODULES = {
     "junit": "junit",
     "markdown": "markdown",
     "github": "github",
+    "sarif": "sarif",
+    "codequality": "codequality",
 }
 
 

@@ -27,6 +27,10 @@ escape sequence could repaint a line. Plain lines start with ``validator:``
 and have their line breaks turned into spaces, so no text from a spec or a
 database can start a line (and so a workflow command) of its own. A line or
 column of 0 (unknown) is left out, as the toolkit leaves out empty properties.
+
+``file=`` is relative to the repository root (``RenderOptions.root``): GitHub
+attaches an annotation to a file only by its path from the root, so a run
+from a sub-folder (``working-directory:``) still annotates the spec.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from dataclasses import dataclass
 
 from ..errors import Location
 from ..results import CheckResult, Overall, Report
-from . import RenderOptions
+from . import RenderOptions, from_root
 from .escape import visible
 
 ANNOTATION_LIMIT = 10
@@ -72,6 +76,8 @@ class _Annotation:
 
     check: CheckResult
     location: Location
+    file: str
+    """The location's file from the repository root."""
 
     @property
     def title(self) -> str:
@@ -93,7 +99,7 @@ class _Annotation:
         return command(
             "warning" if self.check.outcome == "warn" else "error",
             [
-                ("file", place.file),
+                ("file", self.file),
                 ("line", str(place.line) if place.line else ""),
                 ("col", str(place.column) if place.line and place.column else ""),
                 ("title", self.title),
@@ -107,13 +113,16 @@ class _Annotation:
         return _plain(f"validator: {label} {self.location}: {self.title}: {message}")
 
 
-def _annotations(reports: Sequence[Report], outcomes: tuple[str, ...]) -> list[_Annotation]:
-    return [
-        _Annotation(check, check.findings[0].location if check.findings else check.location)
-        for report in reports
-        for check in report.checks
-        if check.outcome in outcomes
-    ]
+def _annotations(
+    reports: Sequence[Report], outcomes: tuple[str, ...], options: RenderOptions
+) -> list[_Annotation]:
+    found = []
+    for report in reports:
+        for check in report.checks:
+            if check.outcome in outcomes:
+                place = check.findings[0].location if check.findings else check.location
+                found.append(_Annotation(check, place, from_root(place.file, options)))
+    return found
 
 
 def _summary(report: Report) -> str:
@@ -136,13 +145,13 @@ def _notice(reports: Sequence[Report]) -> str:
     return command("notice", [("title", "validator: PASS")], f"{total} checks passed ({specs})")
 
 
-def render(reports: Sequence[Report], _: RenderOptions) -> str:
+def render(reports: Sequence[Report], options: RenderOptions) -> str:
     """Annotations for what did not pass, then the summary lines."""
-    found = _annotations(reports, ("fail", "error"))
+    found = _annotations(reports, ("fail", "error"), options)
     shown, rest = found[:ANNOTATION_LIMIT], found[ANNOTATION_LIMIT:]
     lines = [annotation.error() for annotation in shown]
     # Rules of severity warn: warning annotations (GitHub shows ten of them too).
-    warned = _annotations(reports, ("warn",))
+    warned = _annotations(reports, ("warn",), options)
     lines += [annotation.error() for annotation in warned[:ANNOTATION_LIMIT]]
     lines += [annotation.plain() for annotation in warned[ANNOTATION_LIMIT:]]
     if rest:

@@ -12,24 +12,11 @@ This module owns the GitHub-flavoured Markdown rendering of reports. One spec gi
   check with every finding as ``file:line`` and "step: expected X, found Y";
 - ``### State machines``: per machine a Mermaid ``stateDiagram-v2`` block with
   its states and allowed transitions, ``[*] --> initial`` and ``terminal -->
-  [*]``.
+  [*]``, and what failed marked on it.
 
-Mermaid cannot style a single edge of a state diagram (``classDef`` applies to
-states) and has no dashed edges there, so outcomes are written as edge labels,
-which GitHub renders:
-
-- an allowed transition whose check failed: ``running --> completed: ❌ failed``
-  (the start check marks ``[*] --> initial`` the same way);
-- an unlisted transition that had to be refused but was accepted (a failing
-  ``reject_others`` or ``outside-states`` check) is added as an extra edge:
-  ``completed --> running: ❌ accepted, should be refused``; an outside value
-  becomes an extra state;
-- a check that could not run: ``⚠️ not checked (error)`` on its edge.
-
-Passing refusals are not drawn (they would turn every diagram into a complete
-graph). State names Mermaid cannot take raw (anything but ASCII letters, digits
-and ``_``, and keywords such as ``end``, ``state``, ``note`` or names starting
-with ``default``) are declared with an alias: ``state "on-hold" as s1``.
+The diagrams are drawn by :mod:`~validator.reports.mermaid`: allowed transitions
+as edges, failing ones labelled, accepted moves that had to be refused as one
+note per source state, so a diagram stays readable however many checks fail.
 
 Several specs: an overall verdict line first, then one ``##`` section per spec.
 Text from the spec or the database is escaped: control and bidi characters
@@ -40,12 +27,13 @@ gets a backslash, ``|`` in table cells becomes ``\\|`` and newlines ``<br>``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from ..errors import Location
-from ..results import CheckResult, Finding, MachineSummary, Outcome, Overall, Report
+from ..results import CheckResult, Finding, Overall, Report
 from . import RenderOptions
 from .escape import visible
+from .mermaid import diagram
 from .rows import row_lines
 
 DETAILS_OVER = 50
@@ -175,90 +163,7 @@ def _failures(report: Report) -> list[str]:
     return lines
 
 
-# --- Mermaid ------------------------------------------------------------------------
-
-_MERMAID_WORDS = frozenset(
-    {
-        "accdescr", "acctitle", "as", "choice", "class", "classdef", "click", "direction",
-        "end", "fork", "graph", "hide", "join", "left", "linkstyle", "note", "of", "right",
-        "scale", "state", "statediagram", "style", "subgraph",
-    }
-)  # fmt: skip
-_RAW_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-
-
-def _raw_ok(name: str) -> bool:
-    """Whether Mermaid takes ``name`` as a state id as it is."""
-    lowered = name.lower()
-    return (
-        _RAW_ID.fullmatch(name) is not None
-        and lowered not in _MERMAID_WORDS
-        and not lowered.startswith("default")
-    )
-
-
-def _ids(names: Sequence[str]) -> dict[str, str]:
-    """A Mermaid id for every state name: itself, or an alias ``sN`` unused by any name."""
-    taken = {name.lower() for name in names if _raw_ok(name)}
-    ids: dict[str, str] = {}
-    counter = 0
-    for name in names:
-        if _raw_ok(name):
-            ids[name] = name
-            continue
-        counter += 1
-        while f"s{counter}" in taken:
-            counter += 1
-        ids[name] = f"s{counter}"
-    return ids
-
-
-def _label(outcome: Outcome, allowed: bool) -> str:
-    if outcome == "fail":
-        return ": ❌ failed" if allowed else ": ❌ accepted, should be refused"
-    return ": ⚠️ not checked (error)"
-
-
-def _not_passed(
-    machine: MachineSummary, checks: Iterable[CheckResult]
-) -> dict[tuple[str, str] | None, tuple[Outcome, bool]]:
-    """Every machine check that did not pass, by its transition (``None`` for
-    the start check), in report order: its outcome and whether the move is a
-    listed one (else it had to be refused)."""
-    found: dict[tuple[str, str] | None, tuple[Outcome, bool]] = {}
-    for check in checks:
-        mine = check.section == "state_machines" and check.machine == machine.name
-        if mine and check.outcome != "pass":
-            listed = check.probe in ("initial", "allowed")
-            found.setdefault(check.transition, (check.outcome, listed))
-    return found
-
-
-def _diagram(machine: MachineSummary, checks: Iterable[CheckResult]) -> list[str]:
-    bad = _not_passed(machine, checks)
-    extra = [pair for pair, (_, listed) in bad.items() if pair is not None and not listed]
-    names = list(machine.states)
-    for pair in extra:
-        names.extend(state for state in pair if state not in names)
-    ids = _ids(names)
-    lines = ["```mermaid", "stateDiagram-v2"]
-    for name in names:
-        if ids[name] != name:
-            description = " ".join(_shown(name).split("\n")).replace('"', "#quot;")
-            lines.append(f'    state "{description}" as {ids[name]}')
-    start = _label(bad[None][0], True) if None in bad else ""
-    lines.append(f"    [*] --> {ids[machine.initial]}{start}")
-    for source, target in machine.transitions:
-        outcome = bad.get((source, target))
-        label = _label(outcome[0], True) if outcome else ""
-        lines.append(f"    {ids[source]} --> {ids[target]}{label}")
-    for source, target in extra:
-        lines.append(
-            f"    {ids[source]} --> {ids[target]}{_label(bad[(source, target)][0], False)}"
-        )
-    lines.extend(f"    {ids[state]} --> [*]" for state in machine.terminal)
-    lines.append("```")
-    return lines
+# --- state machines -----------------------------------------------------------------
 
 
 def _machines(report: Report) -> list[str]:
@@ -266,7 +171,7 @@ def _machines(report: Report) -> list[str]:
         return []
     lines = ["### State machines"]
     for machine in report.machines:
-        lines.extend(["", f"#### {_code(machine.name)}", "", *_diagram(machine, report.checks)])
+        lines.extend(["", f"#### {_code(machine.name)}", "", *diagram(machine, report.checks)])
     return lines
 
 

@@ -27,10 +27,16 @@ class _Paint:
         return "".join(codes) + text + _RESET if self.enabled and codes else text
 
 
-def _render_one(report: Report, paint: _Paint) -> list[str]:
+def _render_one(report: Report, paint: _Paint, quiet: bool) -> list[str]:
     lines = [paint(visible(f"{report.title} ({report.spec}, schema {report.schema})"), _BOLD)]
+    if quiet and all(check.outcome == "pass" for check in report.checks):
+        lines = []  # -q: the summary line alone
     for section in SECTIONS:
-        checks = [check for check in report.checks if check.section == section]
+        checks = [
+            check
+            for check in report.checks
+            if check.section == section and not (quiet and check.outcome == "pass")
+        ]
         if not checks:
             continue
         lines.append("")
@@ -45,7 +51,8 @@ def _render_one(report: Report, paint: _Paint) -> list[str]:
                     lines.extend(visible(f"           {line}") for line in row_lines(finding.rows))
     summary = report.summary
     verdict = paint(report.verdict, _BOLD, _COLOR["pass" if report.verdict == "PASS" else "fail"])
-    lines.append("")
+    if lines:
+        lines.append("")
     warnings = f", {summary.warnings} warnings" if summary.warnings else ""
     lines.append(
         f"{verdict}: {summary.total} checks, {summary.passed} passed, "
@@ -56,7 +63,7 @@ def _render_one(report: Report, paint: _Paint) -> list[str]:
 
 def render(reports: Sequence[Report], options: RenderOptions) -> str:
     paint = _Paint(options.color)
-    blocks = ["\n".join(_render_one(report, paint)) for report in reports]
+    blocks = ["\n".join(_render_one(report, paint, options.quiet)) for report in reports]
     if len(reports) > 1:
         overall = Overall.of(reports)
         colour = _COLOR["pass" if overall.verdict == "PASS" else "fail"]
