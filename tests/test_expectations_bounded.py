@@ -26,7 +26,7 @@ import pytest
 
 from validator import load_spec, run
 from validator.errors import SpecError
-from validator.expect import match
+from validator.expect import MAX_FINDINGS, match, validator_class
 from validator.results import CheckResult
 from validator.templates import Clock, Scope
 
@@ -267,3 +267,101 @@ def test_a_recursive_schema_that_descends_is_accepted(tmp_path: Path) -> None:
         "parent: {anyOf: [{type: 'null'}, {$ref: '#'}]}}}\n"
     )
     assert _only_check(_write(tmp_path, criteria)).outcome == "pass"
+
+
+def test_nested_expectations_as_deep_as_yaml_allows_run_on_both_paths(tmp_path: Path) -> None:
+    """YAML nesting is bounded at 64 levels; the deepest expectation it allows
+    is evaluated by both paths without exhausting Python's stack."""
+    depth = 56  # even; with criteria/0/expect/r around it and one more 'not': the deepest
+    nested = "{type: object}"
+    for _ in range(depth):
+        nested = f"{{not: {nested}}}"
+    criteria = (
+        "  - id: 1\n    title: t\n    steps: [{call: echo, with: {v: 1}, as: r}]\n"
+        f"    expect:\n      r: {nested}\n"
+    )
+    check = _only_check(_write(tmp_path, criteria))
+    assert check.outcome == "pass"  # an even number of 'not': an object
+    with_odd = criteria.replace("{type: object}", "{not: {type: object}}")
+    check = _only_check(_write(tmp_path, with_odd))
+    assert check.outcome == "fail"
+    assert "not matching" in check.findings[0].expected
+
+
+# -- references resolved at run time are checked as the spec's own ------------------
+
+RESOLVED = """\
+  - id: 1
+    title: t
+    steps:
+      - {call: echo, with: {v: 1}, as: r}
+      - {call: echo, with: {v: %s}, as: s}
+    expect:
+      r: %s
+"""
+
+
+def test_a_resolved_reference_cannot_bring_an_unknown_keyword(tmp_path: Path) -> None:
+    path = _write(tmp_path, RESOLVED % ("'#'", "{type: object, allOf: [{$ref: '${s.v}'}]}"))
+    check = _only_check(path)
+    assert check.outcome == "fail"
+    (finding,) = check.findings
+    assert finding.expected == "a valid expectation"
+    assert finding.found.startswith("$ref '#' makes a cycle that never goes into the value")
+
+
+def test_a_resolved_pattern_beyond_the_limits_is_an_error(tmp_path: Path) -> None:
+    expect = "{type: object, properties: {v: {type: integer}, k: {pattern: '${s.v}'}}}"
+    path = _write(tmp_path, RESOLVED % ("'(a{1000}){1000}'", expect))
+    (finding,) = _only_check(path).findings
+    assert "is too large: more than 10000 elements" in finding.found
+
+
+def test_a_resolved_timeout_pattern_is_located_at_its_reference(tmp_path: Path) -> None:
+    expect = "{type: object, properties: {v: {pattern: '${s.v}'}}}"
+    criteria = RESOLVED % (f"'{EVIL}'", expect)
+    criteria = criteria.replace("{v: 1}, as: r", f"{{v: '{EVIL_VALUE}'}}, as: r")
+    check = _only_check(_write(tmp_path, criteria))
+    assert check.outcome == "error"
+    (finding,) = check.findings
+    assert (finding.location.line, finding.location.column) == (24, 51)
+    assert finding.found.startswith(f"the pattern '{EVIL}' took longer than 1 s")
+
+
+# -- what jsonschema says is bounded too ---------------------------------------------
+
+
+def test_messages_do_not_repeat_the_whole_expected_value() -> None:
+    """jsonschema wrote the whole const, enum or schema into the message of
+    every item that misses it: rows times its size."""
+    big = list(range(10_000))
+    rows = [[-1, *big] for _ in range(50)]
+    kind = validator_class()
+    for schema in (
+        {"items": {"const": big}},
+        {"items": {"enum": [big, [1]]}},
+        {"items": {"not": {"const": [-1, *big]}}},
+        {"items": {"oneOf": [{"type": "array"}, {"minItems": 2, "title": "x" * 10_000}]}},
+    ):
+        errors = list(kind(schema).iter_errors(rows))
+        assert len(errors) == len(rows), schema
+        assert max(len(error.message) for error in errors) < 300, schema
+
+
+def test_format_is_never_checked_by_the_validator() -> None:
+    """jsonschema checks 'format' only when given a format checker; expectations
+    get none (and the spec refuses 'format', which would check nothing)."""
+    kind = validator_class()
+    assert kind({"format": "email"}).format_checker is None
+    assert kind({"format": "email"}).is_valid("not an address")
+
+
+def test_findings_are_bounded_per_expectation(tmp_path: Path) -> None:
+    criteria = (
+        "  - id: 1\n    title: t\n"
+        "    steps: [{call: rows, with: {count: 500, distinct: 500}, as: r}]\n"
+        "    expect:\n      r: {type: array, items: {type: object, required: [missing]}}\n"
+    )
+    findings = _only_check(_write(tmp_path, criteria)).findings
+    assert len(findings) == MAX_FINDINGS + 1
+    assert str(findings[-1]) == "expected no other difference, found 480 more"

@@ -130,8 +130,9 @@ def _pattern_path(schema: Any, pattern: str) -> tuple[tuple[str | int, ...], boo
 @cache
 def validator_class() -> type[Validator]:
     """Draft 2020-12 with the keywords that used ``re`` or compared pairwise
-    replaced. No format checker: ``format`` is an annotation (and refused in
-    expectations)."""
+    replaced, and those whose message held the whole expected value or schema
+    (once per failing item: rows times its size) made short. No format
+    checker: ``format`` is an annotation (and refused in expectations)."""
     from jsonschema import Draft202012Validator, validators
 
     keywords = {
@@ -140,6 +141,9 @@ def validator_class() -> type[Validator]:
         "additionalProperties": _additional_properties,
         "uniqueItems": _unique_items,
         "enum": _enum,
+        "const": _const,
+        "not": _not,
+        "oneOf": _one_of,
     }
     extend: Any = validators.extend  # untyped in types-jsonschema
     kind: type[Validator] = extend(Draft202012Validator, keywords)
@@ -202,6 +206,39 @@ def _unique_items(validator: Any, wanted: Any, instance: Any, _: Any) -> Iterato
 def _enum(_validator: Any, options: Any, instance: Any, _: Any) -> Iterator[ValidationError]:
     if not _options(options)(instance):
         yield _error(f"{show(instance)} is not one of {show(options)}")
+
+
+def _const(_validator: Any, expected: Any, instance: Any, _: Any) -> Iterator[ValidationError]:
+    if not quickschema.equal(instance, expected):
+        yield _error(f"{show(expected)} was expected")
+
+
+def _not(validator: Any, schema: Any, instance: Any, _: Any) -> Iterator[ValidationError]:
+    if validator.evolve(schema=schema).is_valid(instance):
+        yield _error(f"{show(instance)} should not be valid under {show(schema)}")
+
+
+def _one_of(validator: Any, schemas: Any, instance: Any, _: Any) -> Iterator[ValidationError]:
+    from jsonschema.exceptions import ValidationError
+
+    failures: list[ValidationError] = []
+    valid: list[int] = []
+    for index, schema in enumerate(schemas):
+        if valid:  # one matches already: is there a second?
+            if validator.evolve(schema=schema).is_valid(instance):
+                valid.append(index)
+            continue
+        errors = list(validator.descend(instance, schema, schema_path=index))
+        if errors:
+            failures.extend(errors)
+        else:
+            valid.append(index)
+    if not valid:
+        message = f"{show(instance)} is not valid under any of the given schemas"
+        yield ValidationError(message, context=failures)
+    elif len(valid) > 1:
+        listed = ", ".join(f"oneOf[{index}]" for index in valid)
+        yield _error(f"{show(instance)} is valid under each of {listed}")
 
 
 _OPTIONS: dict[int, tuple[Any, Any]] = {}

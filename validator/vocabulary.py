@@ -152,8 +152,13 @@ def unknown(keyword: str) -> str:
         if meant is None:
             close = difflib.get_close_matches(keyword, sorted(KEYWORDS), n=1, cutoff=0.75)
             meant = close[0] if close else None
-        hint = f"did you mean {meant!r}?" if meant else None
-    return f"{message}; {hint}" if hint else message
+        if meant is not None:
+            hint = f"did you mean {meant!r}?"
+        elif keyword.startswith("x-"):
+            hint = "to annotate, write a 'description' or a '$comment'"
+        else:
+            hint = "expected a keyword of JSON Schema 2020-12"
+    return f"{message}; {hint}"
 
 
 class _Walk:
