@@ -21,6 +21,9 @@ The work of matching is bounded before anything runs:
   refused;
 * every pattern is within the limits of :mod:`validator.patterns`.
 
+An expectation that is ``true``, ``{}`` or only annotations checks nothing
+and is refused too.
+
 Only schema positions are read: nothing inside ``const``, ``enum``,
 ``examples`` or ``default``, and property names are names, not keywords.
 """
@@ -127,7 +130,22 @@ def problems(schema: Any) -> list[Issue]:
     walk.run(schema)
     if () not in walk.positions:
         return walk.issues  # not a schema at all: the meta-schema check says so
-    return [*walk.issues, *_Graph(schema, walk).issues()]
+    vacuous = [Issue((), VACUOUS)] if checks_nothing(schema) else []
+    return [*vacuous, *walk.issues, *_Graph(schema, walk).issues()]
+
+
+VACUOUS = (
+    "this expectation accepts any value, so it checks nothing; say what the value must be "
+    "(type: object for a row, type: array for rows)"
+)
+
+
+def checks_nothing(schema: Any) -> bool:
+    """Whether ``schema`` is ``true``, ``{}`` or only annotations: it accepts
+    anything, null too, so a criterion that relies on it would always pass."""
+    if isinstance(schema, dict):
+        return not schema.keys() - ANNOTATIONS - _ROOT_ONLY - {"$defs"}
+    return schema is True
 
 
 def positions(schema: Any) -> dict[Path_, Any]:
