@@ -126,6 +126,7 @@ def compiled(pattern: str) -> regex.Pattern[str]:
         raise PatternError(pattern, message) from None
 
 
+@lru_cache(maxsize=512)
 def limits(pattern: str) -> str | None:
     """Why ``pattern`` is beyond what can be compiled and matched in bounded
     time and memory, or None. A pattern with a syntax error is left to the

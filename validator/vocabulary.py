@@ -131,6 +131,8 @@ def problems(schema: Any) -> list[Issue]:
     if () not in walk.positions:
         return walk.issues  # not a schema at all: the meta-schema check says so
     vacuous = [Issue((), VACUOUS)] if checks_nothing(schema) else []
+    if not walk.refs:  # a tree as written: no cycle, and as deep and large as its text
+        return [*vacuous, *walk.issues]
     return [*vacuous, *walk.issues, *_Graph(schema, walk).issues()]
 
 
