@@ -365,3 +365,11 @@ def test_findings_are_bounded_per_expectation(tmp_path: Path) -> None:
     findings = _only_check(_write(tmp_path, criteria)).findings
     assert len(findings) == MAX_FINDINGS + 1
     assert str(findings[-1]) == "expected no other difference, found 480 more"
+
+
+def test_a_deep_pattern_holding_a_reference_is_refused_at_load(tmp_path: Path) -> None:
+    """The meta-schema check compiles the text as written, ${...} and all:
+    1,000 nested groups crashed it (RecursionError, exit 3)."""
+    deep = "(" * 1000 + "${r.v}" + ")" * 1000
+    (problem,) = _refused(tmp_path, f"{{type: object, properties: {{v: {{pattern: '{deep}'}}}}}}")
+    assert problem.endswith("nests groups 1000 deep (at most 100)"), problem

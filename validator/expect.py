@@ -20,7 +20,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from . import patterns, quickschema, vocabulary
-from .loader import SourceMap
+from .loader import Path_, SourceMap
 from .model import Expectation
 from .results import Finding
 from .templates import Scope, TemplateError
@@ -111,7 +111,7 @@ def _pattern_finding(
     return Finding(location, expected, error.message, step, blocking=True)
 
 
-def _pattern_path(schema: Any, pattern: str) -> tuple[tuple[str | int, ...], bool]:
+def _pattern_path(schema: Any, pattern: str) -> tuple[Path_, bool]:
     """Where ``pattern`` is given in ``schema`` (and whether as a key), or its root."""
     for path, node in vocabulary.positions(schema).items():
         if not isinstance(node, dict):
