@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from validator import load_spec, run
+from validator import load_spec, run, vocabulary
 from validator.errors import SpecError
 from validator.expect import MAX_FINDINGS, match, validator_class
 from validator.results import CheckResult
@@ -364,7 +364,7 @@ def test_findings_are_bounded_per_expectation(tmp_path: Path) -> None:
     )
     findings = _only_check(_write(tmp_path, criteria)).findings
     assert len(findings) == MAX_FINDINGS + 1
-    assert str(findings[-1]) == "expected no other difference, found 480 more"
+    assert str(findings[-1]) == "expected 20 differences at most, found 480 more (not listed)"
 
 
 def test_a_deep_pattern_holding_a_reference_is_refused_at_load(tmp_path: Path) -> None:
@@ -373,3 +373,53 @@ def test_a_deep_pattern_holding_a_reference_is_refused_at_load(tmp_path: Path) -
     deep = "(" * 1000 + "${r.v}" + ")" * 1000
     (problem,) = _refused(tmp_path, f"{{type: object, properties: {{v: {{pattern: '{deep}'}}}}}}")
     assert problem.endswith("nests groups 1000 deep (at most 100)"), problem
+
+
+# -- the vocabulary, unit by unit ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("schema", "path", "message"),
+    [
+        ({"type": "object", "propertys": {}}, ("propertys",), "did you mean 'properties'?"),
+        ({"type": "array", "additionalItems": False}, ("additionalItems",), "after 'prefixItems'"),
+        ({"type": "string", "contentMediaType": "a/b"}, ("contentMediaType",), "only annotates"),
+        ({"type": "array", "unevaluatedItems": False}, ("unevaluatedItems",), "use 'items'"),
+        ({"type": "object", "$dynamicRef": "#m"}, ("$dynamicRef",), "'$dynamicRef' is not supp"),
+        (
+            {"type": "object", "properties": {"a": {"$id": "https://e.org/a"}}},
+            ("properties", "a", "$id"),
+            "'$id' may only be given at the top of an expectation",
+        ),
+        (
+            {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object"},
+            ("$schema",),
+            "'$schema' may only be 'https://json-schema.org/draft/2020-12/schema'",
+        ),
+        ({"$defs": {"a": {"type": "object"}}, "title": "t"}, (), "accepts any value"),
+    ],
+)
+def test_what_an_expectation_may_not_say(schema: Any, path: Any, message: str) -> None:
+    (issue,) = vocabulary.problems(schema)
+    assert issue.path == path
+    assert message in issue.message, issue.message
+
+
+def test_names_and_values_are_not_keywords() -> None:
+    """Only schema positions are read: a property may be called 'requried',
+    and const, enum, examples and default hold plain values."""
+    schema = {
+        "$schema": vocabulary.DRAFT,
+        "$id": "https://example.org/row",
+        "type": "object",
+        "title": "a row",
+        "examples": [{"requried": 1}],
+        "default": {"minLenght": 2},
+        "properties": {
+            "requried": {"const": {"format": "email"}},
+            "minLenght": {"enum": [{"$dynamicRef": "#x"}]},
+        },
+        "patternProperties": {"^x-": {"type": "string"}},
+        "dependentRequired": {"nullable": ["definitions"]},
+    }
+    assert vocabulary.problems(schema) == []

@@ -83,7 +83,8 @@ def _explain(
     findings = [_finding(expectation, error, source, step) for error in errors[:MAX_FINDINGS]]
     if len(errors) > MAX_FINDINGS:
         more = len(errors) - MAX_FINDINGS
-        findings.append(Finding(expectation.location, "no other difference", f"{more} more", step))
+        expected = f"{MAX_FINDINGS} differences at most"
+        findings.append(Finding(expectation.location, expected, f"{more} more (not listed)", step))
     return findings
 
 

@@ -120,6 +120,8 @@ class Issue:
     path: Path_
     message: str
     key: bool = False
+    pattern: bool = False
+    """A pattern beyond the limits: the meta-schema check must not compile it."""
 
 
 def problems(schema: Any) -> list[Issue]:
@@ -160,7 +162,7 @@ def positions(schema: Any) -> dict[Path_, Any]:
 def pattern_problems(issues: list[Issue]) -> bool:
     """Whether ``issues`` hold a pattern beyond the limits: the meta-schema
     check compiles patterns with ``re`` and must not be given those."""
-    return any(issue.message.startswith("pattern ") for issue in issues)
+    return any(issue.pattern for issue in issues)
 
 
 def unknown(keyword: str) -> str:
@@ -203,7 +205,7 @@ class _Walk:
             if isinstance(node, dict):
                 for keyword, argument in node.items():
                     for child in self.keyword(path, str(keyword), argument):
-                        stack.append((argument_at(node, child, path), child))
+                        stack.append((_argument_at(node, child, path), child))
 
     def keyword(self, path: Path_, keyword: str, argument: Any) -> list[Path_]:
         """Check one keyword; the paths of the subschemas it holds."""
@@ -238,7 +240,7 @@ class _Walk:
         # written (and the resolved text is checked again at run time).
         refused = patterns.limits(pattern)
         if refused is not None:
-            self.issues.append(Issue(at, refused, key=key))
+            self.issues.append(Issue(at, refused, key=key, pattern=True))
 
     def root_only(self, path: Path_, keyword: str, argument: Any) -> None:
         if path:
@@ -249,7 +251,7 @@ class _Walk:
             self.issues.append(Issue((keyword,), message))
 
 
-def argument_at(node: dict[str, Any], child: Path_, path: Path_) -> Any:
+def _argument_at(node: dict[str, Any], child: Path_, path: Path_) -> Any:
     """The subschema of ``node`` (at ``path``) at ``child``, one or two steps below."""
     value: Any = node
     for part in child[len(path) :]:
