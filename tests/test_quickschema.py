@@ -3,10 +3,16 @@
 Generated schemas (the keywords quickschema reads, with well- and ill-shaped
 arguments, and some it does not read) and generated JSON values are given to
 both; when quickschema answers, it must answer as jsonschema does.
+
+The keyword functions that bound jsonschema's own work (``expect.validator_class``:
+patterns with a timeout, hashed ``uniqueItems`` and ``enum``, short messages)
+must find exactly the errors jsonschema's find, and bounded pattern matching
+must answer as Python's ``re`` does.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +24,9 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from validator.quickschema import equal, holds, well_formed
+from validator import patterns
+from validator.expect import validator_class
+from validator.quickschema import equal, first_repeat, holds, one_of, unique, well_formed
 from validator.validate import spec_schema
 
 KEYS = st.sampled_from(["a", "b", "id", "name", "x-y", ""])
@@ -54,6 +62,7 @@ def schemas() -> st.SearchStrategy[Any]:
             st.tuples(st.just("prefixItems"), st.lists(inner, max_size=3)),
             st.tuples(st.just("items"), inner),
             st.tuples(st.just("contains"), inner),
+            st.tuples(st.sampled_from(["minContains", "maxContains"]), COUNTS),
             st.tuples(st.just("uniqueItems"), st.booleans()),
             st.tuples(
                 st.sampled_from(
@@ -85,6 +94,8 @@ def _jsonschema_valid(schema: Any) -> bool:
 
 
 FAST = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+LIGHT = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+"""For properties of one function over simple inputs."""
 
 
 @FAST
@@ -96,6 +107,69 @@ def test_holds_agrees_with_jsonschema(schema: Any, value: Any) -> None:
         # is caught by the load-time schema check before it is ever matched.
         return
     assert answer == Draft202012Validator(schema).is_valid(value), (schema, value)
+
+
+def _errors(kind: Any, schema: Any, value: Any) -> set[tuple[Any, ...]]:
+    return {
+        (error.validator, tuple(error.absolute_path), tuple(error.absolute_schema_path))
+        for error in kind(schema).iter_errors(value)
+    }
+
+
+@FAST
+@given(schemas(), VALUES)
+def test_bounded_keywords_find_what_jsonschema_finds(schema: Any, value: Any) -> None:
+    """The replaced keyword functions (patterns, uniqueItems, enum, const, not,
+    oneOf, additionalProperties) change the work and the wording, never the
+    errors: same keywords, at the same places of the value and the schema."""
+    if not _jsonschema_valid(schema):
+        return
+    bounded = validator_class()
+    assert bounded(schema).is_valid(value) == Draft202012Validator(schema).is_valid(value)
+    assert _errors(bounded, schema, value) == _errors(Draft202012Validator, schema, value)
+
+
+@LIGHT
+@given(st.lists(VALUES, max_size=6))
+def test_unique_and_first_repeat_are_json_equality(values: list[Any]) -> None:
+    expected = Draft202012Validator({"uniqueItems": True}).is_valid(values)
+    assert unique(values) == expected
+    repeat = first_repeat(values)
+    if repeat is not None:
+        later, earlier = repeat
+        assert earlier < later
+        assert equal(values[later], values[earlier])
+        assert unique(values[:later])
+
+
+@LIGHT
+@given(st.lists(VALUES, max_size=6), VALUES)
+def test_one_of_is_enum(options: list[Any], value: Any) -> None:
+    assert one_of(options)(value) == Draft202012Validator({"enum": options}).is_valid(value)
+
+
+ATOMS = st.sampled_from(
+    ["a", "b", ".", "[ab]", "[^a]", "\\d", "\\w", "\\s", "\\b", "^", "$", "\\Z", "(a|bb)",
+     "(?:ab)", "(a)\\1", "(?=a)", "(?!b)", "(?<=a)", "(?i:A)", "\\u0663", "\\n"]
+)  # fmt: skip
+QUANTIFIERS = st.sampled_from(["", "", "*", "+", "?", "{2}", "{1,3}", "*?", "++", "{,2}"])
+REGEXES = st.tuples(
+    st.sampled_from(["", "(?i)", "(?m)", "(?s)", "(?x)"]),
+    st.lists(st.tuples(ATOMS, QUANTIFIERS).map("".join), min_size=1, max_size=4).map("".join),
+).map("".join)
+
+
+@LIGHT
+@given(REGEXES, st.text(alphabet="abAB1 \n\u0663_", max_size=8))
+def test_bounded_search_answers_as_re(pattern: str, text: str) -> None:
+    """The regex module reads every pattern re accepts as re does."""
+    try:
+        expected = re.search(pattern, text) is not None
+    except re.error:
+        with pytest.raises(patterns.PatternError):
+            patterns.search(pattern, text)
+        return
+    assert patterns.search(pattern, text) == expected, (pattern, text)
 
 
 @FAST

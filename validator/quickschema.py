@@ -19,10 +19,10 @@ values that neither ever says yes where ``jsonschema`` says no.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from functools import lru_cache
+from collections.abc import Callable, Iterable
 from typing import Any
+
+from . import patterns
 
 _ANNOTATIONS = frozenset(
     {"title", "description", "$comment", "examples", "default", "format", "deprecated", "$defs"}
@@ -56,6 +56,9 @@ def holds(schema: Any, value: Any) -> bool | None:
     """Whether ``value`` matches ``schema``, or None when only ``jsonschema`` can tell.
 
     ``$ref`` is followed when it points inside ``schema`` itself (``#/...``).
+    Patterns are matched in bounded time: :class:`~validator.patterns.PatternError`
+    is raised (not turned into None) when one cannot be, so that the budget is
+    not spent a second time on the same pattern by ``jsonschema``.
     """
     check = compiled(schema)
     try:
@@ -128,12 +131,13 @@ def _number(argument: Any) -> float | int:
     return number
 
 
-@lru_cache(maxsize=512)
-def _regex(pattern: str) -> re.Pattern[str]:
+def _regex(pattern: str) -> str:
+    """``pattern``, once it is known to compile within the limits."""
     try:
-        return re.compile(pattern)
-    except re.error:
+        patterns.compiled(pattern)
+    except patterns.PatternError:
         raise _Unsupported from None
+    return pattern
 
 
 def _subschemas(argument: Any) -> list[Any]:
@@ -142,26 +146,38 @@ def _subschemas(argument: Any) -> list[Any]:
     return argument
 
 
-def _unique(values: list[Any]) -> bool:
+def unique(values: list[Any]) -> bool:
     """No two of ``values`` are :func:`equal`: by hashing, where comparing every
     pair was quadratic (a spec's list of 20,000 names took minutes to load)."""
-    seen: set[Any] = set()
-    for value in values:
-        key = _hashable(value)
-        if key in seen:
-            return False
-        seen.add(key)
-    return True
+    return first_repeat(values) is None
 
 
-def _hashable(value: Any) -> Any:
+def first_repeat(values: list[Any]) -> tuple[int, int] | None:
+    """The index of the first item :func:`equal` to an earlier one, and the
+    index of that one; None when all differ. Linear: each item is hashed once."""
+    seen: dict[Any, int] = {}
+    for index, value in enumerate(values):
+        earlier = seen.setdefault(hashable(value), index)
+        if earlier != index:
+            return index, earlier
+    return None
+
+
+def one_of(options: Iterable[Any]) -> Callable[[Any], bool]:
+    """Whether a value is :func:`equal` to one of ``options`` (``enum``), in
+    time proportional to the value, not to the number of options."""
+    keys = frozenset(map(hashable, options))
+    return lambda value: hashable(value) in keys
+
+
+def hashable(value: Any) -> Any:
     """A key equal for two values exactly when :func:`equal` says they are."""
     if isinstance(value, bool):
         return (bool, value)  # true is not 1
     if isinstance(value, list):
-        return (list, tuple(map(_hashable, value)))
+        return (list, tuple(map(hashable, value)))
     if isinstance(value, dict):
-        return (dict, frozenset((key, _hashable(item)) for key, item in value.items()))
+        return (dict, frozenset((key, hashable(item)) for key, item in value.items()))
     return value  # strings, numbers (1 == 1.0, as in JSON) and null
 
 
@@ -225,7 +241,7 @@ class _Compiler:
     def enum(self, argument: Any, _: dict[str, Any]) -> Check:
         if not isinstance(argument, list):
             raise _Unsupported
-        return lambda value: any(equal(value, option) for option in argument)
+        return one_of(argument)
 
     def required(self, argument: Any, _: dict[str, Any]) -> Check:
         if not isinstance(argument, list) or not all(isinstance(key, str) for key in argument):
@@ -249,22 +265,22 @@ class _Compiler:
             not isinstance(value, dict)
             or all(
                 check(item)
-                for regex, check in checks
+                for pattern, check in checks
                 for k, item in value.items()
-                if regex.search(k)
+                if patterns.search(pattern, k)
             )
         )
 
     def additional(self, argument: Any, schema: dict[str, Any]) -> Check:
         known = schema.get("properties", {})
-        patterns = schema.get("patternProperties", {})
-        if not isinstance(known, dict) or not isinstance(patterns, dict):
+        named = schema.get("patternProperties", {})
+        if not isinstance(known, dict) or not isinstance(named, dict):
             raise _Unsupported
-        regexes = [_regex(pattern) for pattern in patterns]
+        regexes = [_regex(pattern) for pattern in named]
         check = self.compile(argument)
 
         def other(key: str) -> bool:
-            return key not in known and not any(regex.search(key) for regex in regexes)
+            return key not in known and not any(patterns.search(p, key) for p in regexes)
 
         return lambda value: (
             not isinstance(value, dict)
@@ -292,21 +308,36 @@ class _Compiler:
         return lambda value: not isinstance(value, list) or all(map(check, value[start:]))
 
     def contains(self, argument: Any, schema: dict[str, Any]) -> Check:
-        if "minContains" in schema or "maxContains" in schema:
-            raise _Unsupported
+        low = _count(schema.get("minContains", 1))
+        high = _count(schema["maxContains"]) if "maxContains" in schema else None
         check = self.compile(argument)
-        return lambda value: not isinstance(value, list) or any(map(check, value))
+        if low == 1 and high is None:
+            return lambda value: not isinstance(value, list) or any(map(check, value))
+
+        def counted(value: Any) -> bool:
+            if not isinstance(value, list):
+                return True
+            found = sum(1 for item in value if check(item))
+            return found >= low and (high is None or found <= high)
+
+        return counted
+
+    def contains_bound(self, argument: Any, _: dict[str, Any]) -> Check:
+        """``minContains`` and ``maxContains`` alone say nothing (with
+        ``contains``, :meth:`contains` reads them)."""
+        _count(argument)
+        return lambda _: True
 
     def unique_items(self, argument: Any, _: dict[str, Any]) -> Check:
         if not isinstance(argument, bool):
             raise _Unsupported
-        return lambda value: not (argument and isinstance(value, list)) or _unique(value)
+        return lambda value: not (argument and isinstance(value, list)) or unique(value)
 
     def pattern(self, argument: Any, _: dict[str, Any]) -> Check:
         if not isinstance(argument, str):
             raise _Unsupported
-        regex = _regex(argument)
-        return lambda value: not isinstance(value, str) or regex.search(value) is not None
+        pattern = _regex(argument)
+        return lambda value: not isinstance(value, str) or patterns.search(pattern, value)
 
     def negation(self, argument: Any, _: dict[str, Any]) -> Check:
         check = self.compile(argument)
@@ -367,6 +398,8 @@ _KEYWORDS: dict[str, Callable[[_Compiler, Any, dict[str, Any]], Check]] = {
     "prefixItems": _Compiler.prefix_items,
     "items": _Compiler.items,
     "contains": _Compiler.contains,
+    "minContains": _Compiler.contains_bound,
+    "maxContains": _Compiler.contains_bound,
     "uniqueItems": _Compiler.unique_items,
     "pattern": _Compiler.pattern,
     "not": _Compiler.negation,

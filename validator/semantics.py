@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from . import quickschema, sqltext, templates, validate
+from . import quickschema, sqltext, templates, validate, vocabulary
 from .errors import Location, Problem
 from .loader import Path_
 from .model import Call, Check, Criterion, Fixture, Operation, Spec, Sql, StateMachine, Step
@@ -457,43 +457,18 @@ class _Checker:
                     )
 
     def expectation(self, schema: Any, path: Path_, bound: _Bound) -> Iterator[Problem]:
+        """Problems of an expectation: its references, keywords that would check
+        nothing, unbounded work (``$ref`` cycles, patterns), invalid JSON Schema."""
         yield from self.references(schema, path, bound)
+        issues = vocabulary.problems(schema)
+        for issue in issues:
+            yield Problem(self.source.at((*path, *issue.path), key=issue.key), issue.message)
+        if vocabulary.pattern_problems(issues):
+            return  # the meta-schema check compiles patterns with re: not these
         # A well-formed schema is the common case: no meta-schema's cost for it.
         invalid = [] if quickschema.well_formed(schema) else validate.schema_problems(schema)
         for inner, message in invalid:
             yield Problem(self.source.at((*path, *inner)), f"not a valid JSON Schema: {message}")
-        if invalid:
-            return
-        for inner, ref in _refs(schema, ()):
-            where = self.source.at((*path, *inner, "$ref"))
-            if not ref.startswith("#"):
-                yield Problem(
-                    where,
-                    f"$ref {ref!r}: only references inside the expectation ('#/...') are supported",
-                )
-            elif not _pointer_resolves(schema, ref[1:]):
-                yield Problem(where, f"$ref {ref!r} points nowhere in this expectation")
-
-
-def _refs(schema: Any, path: Path_) -> Iterator[tuple[Path_, str]]:
-    """Every ``$ref`` in a schema, with the path of the object holding it."""
-    if isinstance(schema, dict):
-        for key, value in schema.items():
-            if key == "$ref" and isinstance(value, str):
-                yield path, value
-            elif key not in ("const", "enum", "default", "examples"):
-                yield from _refs(value, (*path, key))
-    elif isinstance(schema, list):
-        for index, item in enumerate(schema):
-            yield from _refs(item, (*path, index))
-
-
-def _pointer_resolves(document: Any, pointer: str) -> bool:
-    try:
-        quickschema.resolve_pointer(document, pointer)
-    except LookupError:
-        return False
-    return True
 
 
 _WRITING = frozenset(
