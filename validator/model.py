@@ -75,6 +75,21 @@ class TableRule:
     unique: tuple[KeyRule, ...]
 
 
+_NOWHERE = Location("")
+
+
+@dataclass(frozen=True)
+class Structure:
+    """How exactly ``tables`` describes the database (``structure:``): with
+    ``exact_tables`` no other table may exist, with ``exact_columns`` no declared
+    table may have another column. Each location is where the flag is set."""
+
+    exact_tables: bool = False
+    exact_columns: bool = False
+    tables_location: Location = _NOWHERE
+    columns_location: Location = _NOWHERE
+
+
 @dataclass(frozen=True)
 class Sql:
     """One SQL statement from the spec and where it starts."""
@@ -241,6 +256,7 @@ class Spec:
     criteria: tuple[Criterion, ...]
     source: SourceMap
     invariants: tuple[Invariant, ...] = ()
+    structure: Structure = Structure()
 
 
 _ROW_KEYWORDS = frozenset(
@@ -322,6 +338,15 @@ class _Builder:
             invariants=tuple(
                 self.invariant(i, item) for i, item in enumerate(data.get("invariants", []))
             ),
+            structure=self.structure(data.get("structure", {})),
+        )
+
+    def structure(self, data: dict[str, Any]) -> Structure:
+        return Structure(
+            exact_tables=bool(data.get("exact_tables", False)),
+            exact_columns=bool(data.get("exact_columns", False)),
+            tables_location=self.at("structure", "exact_tables"),
+            columns_location=self.at("structure", "exact_columns"),
         )
 
     def invariant(self, index: int, data: dict[str, Any]) -> Invariant:

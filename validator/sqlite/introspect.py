@@ -27,6 +27,26 @@ def names(connection: sqlite3.Connection, *, views: bool = False) -> dict[str, s
     return {name.casefold(): name for (name,) in rows}
 
 
+def table_names(connection: sqlite3.Connection) -> tuple[str, ...]:
+    """The tables a schema declares, in ``sqlite_schema`` order: ordinary and
+    virtual ones, not the shadow tables that hold a virtual table's data."""
+    rows = connection.execute(
+        "SELECT name FROM sqlite_schema WHERE type = 'table' "
+        "AND name NOT LIKE 'sqlite^_%' ESCAPE '^'"
+    ).fetchall()
+    try:
+        shadow = {
+            name.casefold()
+            for name, kind in connection.execute(
+                "SELECT name, type FROM pragma_table_list WHERE schema = 'main'"
+            )
+            if kind == "shadow"
+        }
+    except sqlite3.OperationalError:  # pragma: no cover - SQLite before 3.37
+        shadow = set()
+    return tuple(name for (name,) in rows if name.casefold() not in shadow)
+
+
 def introspect(connection: sqlite3.Connection, name: str) -> Table | None:
     """The structure of table or view ``name`` (case-insensitive), or None if absent."""
     row = connection.execute(
