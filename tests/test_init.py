@@ -19,6 +19,7 @@ from validator.initspec import Request, generate
 from validator.loader import load_text
 from validator.model import ForeignKey
 from validator.mutants import generate as mutants
+from validator.runner import display_path
 
 DEPLOYMENTS = ROOT / "tests" / "domains" / "deployments" / "schema.sql"
 SWITCH = ROOT / "tests" / "domains" / "switch" / "schema.sql"
@@ -296,7 +297,7 @@ def test_an_unknown_table_is_named_with_the_tables_there(run_cli: RunCli) -> Non
     made = run_cli("init", "--schema", DEPLOYMENTS, "--tables", "deployments,nope")
     assert made.status == 2
     assert made.err == (
-        f"--tables deployments,nope: no table nope in {os.path.relpath(DEPLOYMENTS)} "
+        f"--tables deployments,nope: no table nope in {display_path(DEPLOYMENTS)} "
         "(tables: services, environments, deployments, deploy_logs)\n"
     )
 
@@ -646,3 +647,33 @@ def test_moves_the_database_lets_through_turn_reject_others_off() -> None:
     (settled,) = verify.withdraw(draft, [refused]).machines
     assert not settled.reject_others and not settled.commented
     assert settled.comments[-1] == ("reject_others is off: the database also lets through b -> a.")
+
+
+def test_an_empty_schema_gives_a_spec_that_says_so(tmp_path: Path) -> None:
+    spec = init(tmp_path, "CREATE VIEW v AS SELECT 1 AS one;\n")
+    loaded = load_spec(spec)
+    assert (loaded.tables, loaded.operations, loaded.machines) == ((), {}, ())
+    assert outcomes(spec) == {"tables-exact": "pass"}
+
+
+def test_virtual_tables_are_declared_without_operations(tmp_path: Path) -> None:
+    schema = "CREATE VIRTUAL TABLE docs USING fts5(title, body);\n" + TICKETS
+    spec = init(tmp_path, schema)
+    loaded = load_spec(spec)
+    assert [t.name for t in loaded.tables] == ["docs", "tickets"]
+    assert [c.name for c in loaded.tables[0].columns] == ["title", "body"]
+    assert not [name for name in loaded.operations if "Doc" in name]
+    assert "No fixture for docs: a virtual table." in prose(spec.read_text("utf-8"))
+    assert not failed(outcomes(spec))
+
+
+def test_a_virtual_table_of_a_module_sqlite_lacks_is_noted(tmp_path: Path) -> None:
+    from test_structure_exact import unknown_module_db
+
+    db = unknown_module_db(tmp_path)
+    spec = tmp_path / "spec.yaml"
+    result = generate(Request(database=db, output=spec))
+    assert result.failing == ()
+    spec.write_text(result.text, "utf-8")
+    assert "this SQLite lacks its module" in prose(result.text)
+    assert not failed(outcomes(spec, database_path=db))

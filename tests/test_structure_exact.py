@@ -3,6 +3,7 @@ declare fail the run (pgTAP's ``tables_are`` / ``columns_are``)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,39 @@ def test_exact_checks_are_listed_and_selectable(tmp_path: Path, run_cli: RunCli)
         ["table-parent.columns-exact", "table parent has no column the spec does not declare"],
         ["table-child.columns-exact", "table child has no column the spec does not declare"],
     ]
+
+
+def unknown_module_db(tmp_path: Path) -> Path:
+    """A database holding a virtual table whose module this SQLite does not have."""
+    import sqlite3
+
+    path = tmp_path / "app.db"
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE parent (id TEXT PRIMARY KEY, name TEXT NOT NULL)")
+    connection.execute("PRAGMA writable_schema = ON")
+    connection.execute(
+        "INSERT INTO sqlite_schema (type, name, tbl_name, rootpage, sql) VALUES "
+        "('table', 'geo', 'geo', 0, 'CREATE VIRTUAL TABLE geo USING nosuchmodule(x, y)')"
+    )
+    connection.commit()
+    connection.close()
+    return path
+
+
+def test_a_table_whose_columns_cannot_be_read_fails_its_checks(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    db = unknown_module_db(tmp_path)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "version: 1\nname: vt\nstructure: {exact_tables: true, exact_columns: true}\n"
+        "tables:\n  parent: {columns: {id: {primary_key: true}, name: {}}}\n"
+        "  geo:\n    columns:\n      x: {type: ''}\n",
+        "utf-8",
+    )
+    checked = run_cli(spec, "--db", db, "--format", "json")
+    assert checked.status == 1, checked.err
+    outcome = {c["id"]: (c["outcome"], c["message"]) for c in json.loads(checked.out)["checks"]}
+    assert outcome["table-geo.x"] == ("fail", "expected column x, found none (columns: )")
+    assert outcome["table-geo"][0] == outcome["tables-exact"][0] == "pass"
+    assert outcome["table-parent.id"][0] == "pass"

@@ -156,7 +156,8 @@ def _propose(found: survey.Survey, session: Session, request: Request, shown: st
     order = [t.name.casefold() for t in found.tables]
     ops: list[OperationDraft] = []
     for folded in order:
-        ops += [rows[folded].create, rows[folded].get]
+        if not rows[folded].table.virtual:  # its module decides what an INSERT means
+            ops += [rows[folded].create, rows[folded].get]
         ops += [op for op, m in zip(moving, _with_moves(proposed), strict=True) if m == folded]
     fixtures = [r.fixture for r in rows.values() if r.fixture is not None]
     notes = tuple(

@@ -223,16 +223,17 @@ def text(draft: Draft) -> str:
         )
     if draft.fixtures or draft.fixture_notes:
         fixtures = tuple(Entry(f.name, f.node()) for f in draft.fixtures)
-        body.append(
-            Entry(
+        about = "One row of each table, its NOT NULL parents first (a fixture's `given`)."
+        if fixtures:
+            entry = Entry(
                 "fixtures",
                 Map(fixtures, flow=False, trailing=draft.fixture_notes),
-                comments=(
-                    "One row of each table, its NOT NULL parents first (a fixture's `given`).",
-                ),
+                comments=(about,),
                 blank=True,
             )
-        )
+        else:  # comments alone would leave the key without a mapping
+            entry = Entry("fixtures", Map(()), comments=(about, *draft.fixture_notes), blank=True)
+        body.append(entry)
     active = [m for m in draft.machines if not m.commented]
     if draft.machines:
         # All commented out: the section is, and the machines inside it are not again.

@@ -42,7 +42,11 @@ def table(facts: TableFacts) -> TableDraft:
             f"Not stated: unique index {name} is partial or on expressions, "
             "which a spec cannot state."
         )
-    if facts.virtual:
+    if facts.virtual and not facts.columns:
+        comments.append(
+            "A virtual table whose columns cannot be read: this SQLite lacks its module."
+        )
+    elif facts.virtual:
         comments.append("A virtual table: its module decides its columns' behaviour.")
     columns = tuple(
         _column(c, composite, c.name.casefold() in single, foreign.get(c.name.casefold()))

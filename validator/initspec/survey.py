@@ -13,7 +13,6 @@ value of a lifecycle-looking column occurs.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -92,9 +91,6 @@ class Survey:
     def table(self, name: str) -> TableFacts | None:
         folded = name.casefold()
         return next((t for t in self.tables if t.name.casefold() == folded), None)
-
-
-_VIRTUAL = re.compile(r"^\s*CREATE\s+VIRTUAL\s+TABLE\b", re.IGNORECASE)
 
 
 def schema_of(session: Session, where: Location) -> str:
@@ -233,10 +229,17 @@ def _is_integer(column: object) -> bool:
 
 
 def _is_virtual(schema: schema_text.Schema, name: str) -> bool:
+    """Whether ``name`` is made by a ``CREATE VIRTUAL TABLE`` of the schema."""
     folded = name.casefold()
     for statement in schema.statements:
-        text = schema.text[statement.start : statement.end]
-        if _VIRTUAL.match(text) and folded in text.casefold():
+        tokens = list(sqltext.located_tokens(schema.text, statement.start, statement.end))
+        words = [t.text.upper() for t in tokens[:6]]
+        if words[:3] != ["CREATE", "VIRTUAL", "TABLE"]:
+            continue
+        at = 6 if words[3:6] == ["IF", "NOT", "EXISTS"] else 3
+        if at + 2 < len(tokens) and tokens[at + 1].text == ".":
+            at += 2  # schema.name
+        if at < len(tokens) and sqltext.unquote(tokens[at].text).casefold() == folded:
             return True
     return False
 

@@ -66,27 +66,42 @@ class _Observer:
 
     def run(self) -> Seen:
         machine = self.machine
-        self.walk([], None)
+        self.walk([], [])
         routes = paths(machine)
-        for transition in machine.transitions:
-            self.walk(routes.get(transition.source, [])[1:], transition.target)
+        for source in dict.fromkeys(t.source for t in machine.transitions):
+            self.walk(routes.get(source, [])[1:], machine.allowed(source))
         return self.seen
 
-    def walk(self, route: Sequence[str], target: str | None) -> None:
-        """Create a row, move it along ``route``, then to ``target``; note the
-        columns where the row ends (errors end the walk: the checks report them)."""
+    def walk(self, route: Sequence[str], targets: Sequence[str]) -> None:
+        """Create a row and move it along ``route``; then try each move to one of
+        ``targets`` in a scope that is undone, noting the columns where the row
+        ends (with no targets: where it is). An error ends a try; the checks
+        report it."""
         machine = self.machine
+        pending = list(targets)
         try:
             with Sandbox(self.spec, self.session, self.clock) as sandbox:
                 sandbox.setup(machine.given)
                 row = sandbox.call(machine.create)
                 if not isinstance(row, dict):
                     return
-                for step in [*route, target] if target is not None else route:
+                for step in route:
                     sandbox.call(machine.move, {"row": row, "to": step})
-                self.note(row)
+                if not targets:
+                    self.note(row)
+                while pending:
+                    with self.session.isolated():
+                        try:
+                            sandbox.call(machine.move, {"row": row, "to": pending.pop(0)})
+                            self.note(row)
+                        except (CallError, TemplateError, UnknownName):
+                            pass
+                    if not sandbox.intact:
+                        break  # the database rolled everything back: walk again
         except (CallError, SetupError, TemplateError, UnknownName):
             return
+        if pending:
+            self.walk(route, pending)
 
     def note(self, row: dict[str, Any]) -> None:
         machine = self.machine

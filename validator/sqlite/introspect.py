@@ -58,10 +58,15 @@ def introspect(connection: sqlite3.Connection, name: str) -> Table | None:
         return None
     real, kind = row
     quoted = quote(real)
-    columns = tuple(
-        Column(row[1], row[2] or "", bool(row[3]), row[4], row[5], row[6])
-        for row in connection.execute(f"PRAGMA table_xinfo({quoted})")
-    )
+    try:
+        columns = tuple(
+            Column(row[1], row[2] or "", bool(row[3]), row[4], row[5], row[6])
+            for row in connection.execute(f"PRAGMA table_xinfo({quoted})")
+        )
+    except sqlite3.OperationalError:
+        # A virtual table whose module this SQLite does not have (or a view over a
+        # table that is gone): it is there, but no column of it can be read.
+        columns = ()
     foreign_keys = tuple(
         ForeignKey(row[0], row[3], row[2], row[4], row[5], row[6])
         for row in connection.execute(f"PRAGMA foreign_key_list({quoted})")
