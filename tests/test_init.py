@@ -677,3 +677,31 @@ def test_a_virtual_table_of_a_module_sqlite_lacks_is_noted(tmp_path: Path) -> No
     spec.write_text(result.text, "utf-8")
     assert "this SQLite lacks its module" in prose(result.text)
     assert not failed(outcomes(spec, database_path=db))
+
+
+def test_a_spec_too_big_to_load_is_refused_before_any_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: RunCli
+) -> None:
+    from validator import loader
+
+    monkeypatch.setattr(loader, "MAX_BYTES", 2000)
+    out = tmp_path / "spec.yaml"
+    made = run_cli("init", "--schema", DEPLOYMENTS, "-o", out)
+    assert made.status == 2
+    assert made.err == (
+        "validator init: the spec would be larger than 2000 bytes, the most a spec may be; "
+        "choose some tables with --tables\n"
+    )
+    assert not out.exists()
+
+
+def test_a_guard_condition_that_reads_a_table_is_never_run(tmp_path: Path) -> None:
+    guard = """
+        CREATE TABLE rules (source TEXT, target TEXT);
+        CREATE TRIGGER guard BEFORE UPDATE OF status ON tickets
+        WHEN NOT EXISTS (SELECT 1 FROM rules WHERE source = OLD.status AND target = NEW.status)
+        BEGIN SELECT RAISE(ABORT, 'not in rules'); END;
+    """
+    spec = init(tmp_path, TICKETS + guard)
+    assert "cannot be read (its condition has SELECT)" in prose(spec.read_text("utf-8"))
+    assert load_spec(spec).machines == ()

@@ -26,12 +26,14 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from .. import schema_text
 from ..errors import Location
 from ..session import Session
 from .data import Rows
 from .draft import CallDraft, MachineDraft, OperationDraft
 from .naming import Names, camel, snake, sql_name
-from .survey import ColumnFacts, Survey, TableFacts
+from .structure import default
+from .survey import ColumnFacts, Survey, TableFacts, value_counts
 from .transitions import Moves, moves
 from .yamltext import Entry as YamlEntry
 from .yamltext import Line, Map, Seq, Verbatim, block
@@ -112,8 +114,6 @@ def lifecycles(
             initial, from_default = _initial(column, states, read)
             seen = None
             if counts:
-                from .survey import value_counts
-
                 got = value_counts(session, table.name, column.name, where)
                 seen = tuple(got) if got is not None else None
             found.append(Lifecycle(table, column, states, initial, from_default, read, seen))
@@ -121,8 +121,8 @@ def lifecycles(
 
 
 def _initial(column: ColumnFacts, states: Sequence[str], read: Moves) -> tuple[str, bool]:
-    from .structure import default
-
+    """The DEFAULT when it is a state; else the state that reaches the most others
+    by the moves the guards allow (the first such in the CHECK's order)."""
     if column.default is not None:
         value = default(column.default)
         if isinstance(value, str) and value in states:
@@ -133,12 +133,15 @@ def _initial(column: ColumnFacts, states: Sequence[str], read: Moves) -> tuple[s
 
 
 def _reach(start: str, allowed: frozenset[tuple[str, str]]) -> list[str]:
+    """The states reached from ``start`` by ``allowed`` moves, ``start`` first."""
+    targets: dict[str, list[str]] = {}
+    for source, target in sorted(allowed):
+        targets.setdefault(source, []).append(target)
     seen = [start]
     queue = deque([start])
     while queue:
-        state = queue.popleft()
-        for source, target in sorted(allowed):
-            if source == state and target not in seen:
+        for target in targets.get(queue.popleft(), ()):
+            if target not in seen:
                 seen.append(target)
                 queue.append(target)
     return seen
@@ -158,7 +161,7 @@ def drafts(
     rows: Mapping[str, Rows],
     operations: Names,
     source: str,
-    schema_text: str,
+    text: str,
 ) -> tuple[list[MachineDraft], list[OperationDraft]]:
     """A machine for each lifecycle, and the operations that move them."""
     names = Names()
@@ -166,22 +169,21 @@ def drafts(
     moving: list[OperationDraft] = []
     for lifecycle in found:
         table, column = lifecycle.table, lifecycle.column
-        made = rows[table.name.casefold()]
         name = names.take(f"{snake(table.name, single=True)}_{snake(column.name)}")
-        move_op, move_call = _move(lifecycle, made, operations)
+        move_op, move_call = _move(lifecycle, operations)
         if move_op is not None:
             moving.append(move_op)
-        machines.append(_draft(lifecycle, made, name, move_call, source, schema_text))
+        made = rows[table.name.casefold()]
+        machines.append(_draft(lifecycle, made, name, move_call, _Place(source, text)))
     return machines, moving
 
 
-def _move(
-    lifecycle: Lifecycle, made: Rows, operations: Names
-) -> tuple[OperationDraft | None, CallDraft]:
+def _move(lifecycle: Lifecycle, operations: Names) -> tuple[OperationDraft | None, CallDraft]:
+    """The operation that sets the column of a row found by its primary key."""
     table, column = lifecycle.table, lifecycle.column
-    key = table.primary_key[0] if len(table.primary_key) == 1 else None
-    if key is None:
+    if len(table.primary_key) != 1:
         return None, CallDraft("", ())
+    key = table.primary_key[0]
     params = Names()
     key_param = params.take(snake(key) or "key")
     state_param = params.take(snake(column.name) or "state")
@@ -193,99 +195,131 @@ def _move(
     returns = f"SELECT * FROM {sql_name(table.name)} WHERE {sql_name(key)} = :{key_param}"
     operation = OperationDraft(name, (key_param, state_param), (), sql, ("one", returns))
     call = CallDraft(name, ((key_param, f"${{row.{key}}}"), (state_param, "${to}")))
-    del made
     return operation, call
 
 
-def _draft(
-    lifecycle: Lifecycle,
-    made: Rows,
-    name: str,
-    move: CallDraft,
-    source: str,
-    schema_text: str,
-) -> MachineDraft:
-    table, column, states = lifecycle.table, lifecycle.column, lifecycle.states
-    initial = lifecycle.initial
-    fixture = made.fixture
-    create = fixture.call if fixture is not None else CallDraft(made.create.name, ())
-    given = fixture.given if fixture is not None else ()
-    note = (
-        "the column's DEFAULT"
-        if lifecycle.from_default
-        else f"no DEFAULT: {create.operation} sets it"
-    )
-    comments: list[str] = []
-    kind = lifecycle.kind
+@dataclass(frozen=True)
+class _Place:
+    """Where triggers are shown to come from: the schema file and its text
+    (empty for a database's schema, which has no lines to point at)."""
+
+    source: str
+    text: str
+
+    def of(self, trigger: schema_text.Trigger) -> str:
+        if not self.text:
+            return f"trigger {trigger.name}"
+        line = self.text.count("\n", 0, trigger.span.start) + 1
+        return f"trigger {trigger.name} ({self.source}:{line})"
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What a machine says of its moves, and the comments that explain it."""
+
+    states: tuple[str, ...]
     transitions: tuple[tuple[str, tuple[str, ...]], ...]
     terminal: tuple[str, ...] = ()
-    reject = False
+    reject_others: bool = False
+    comments: tuple[str, ...] = ()
     suggestions: tuple[Line, ...] = ()
-    if kind == "guarded":
-        reachable = _reach(initial, lifecycle.moves.allowed)
-        kept = tuple(s for s in states if s in reachable)
-        transitions = tuple(
-            (s, tuple(t for t in kept if (s, t) in lifecycle.moves.allowed)) for s in kept
-        )
-        terminal = tuple(s for s, targets in transitions if not targets)
-        transitions = tuple((s, t) for s, t in transitions if t)
-        reject = True
-        where = ", ".join(_trigger_place(t, source, schema_text) for t in lifecycle.moves.read_from)
+
+
+def _guarded(lifecycle: Lifecycle, place: _Place) -> _Shape:
+    """The moves the guards let through; the states they reach from the initial one."""
+    allowed, initial = lifecycle.moves.allowed, lifecycle.initial
+    reachable = _reach(initial, allowed)
+    kept = tuple(s for s in lifecycle.states if s in reachable)
+    moves = tuple((s, tuple(t for t in kept if (s, t) in allowed)) for s in kept)
+    where = ", ".join(place.of(t) for t in lifecycle.moves.read_from)
+    comments = [f"Read from {where}: the moves it lets through; every other move must be refused."]
+    left = [s for s in lifecycle.states if s not in reachable]
+    if left:
         comments.append(
-            f"Read from {where}: the moves it lets through; every other move must be refused."
+            f"Left out of states: {', '.join(left)} (no allowed move from {initial} reaches "
+            "them; a row can only start there)."
         )
-        left = [s for s in states if s not in reachable]
-        if left:
-            comments.append(
-                f"Left out of states: {', '.join(left)} (no allowed move from {initial} reaches "
-                "them; a row can only start there)."
-            )
-        states = kept
+    return _Shape(
+        kept,
+        tuple((s, t) for s, t in moves if t),
+        terminal=tuple(s for s, t in moves if not t),
+        reject_others=True,
+        comments=tuple(comments),
+    )
+
+
+def _free(lifecycle: Lifecycle) -> _Shape:
+    """Nothing refuses a move: each state entered from the initial one, and a guess."""
+    initial, states = lifecycle.initial, lifecycle.states
+    others = tuple(s for s in states if s != initial)
+    comment = (
+        f"Nothing in the schema refuses a move of {lifecycle.table.name}."
+        f"{lifecycle.column.name}: any state may follow any other, so the transitions only "
+        f"enter each state from {initial}."
+    )
+    suggestion = (
+        "To pin the lifecycle, replace the transitions above with its moves and make the "
+        "schema refuse the others (a trigger); for instance, a guess from the order of the "
+        "CHECK list:"
+    )
+    return _Shape(
+        states,
+        ((initial, others),) if others else (),
+        comments=(comment,),
+        suggestions=(suggestion, *_guess(states, initial)),
+    )
+
+
+def _unread(lifecycle: Lifecycle, place: _Place) -> _Shape:
+    """A guard that cannot be read: a guessed lifecycle, to be commented out."""
+    states, initial = lifecycle.states, lifecycle.initial
+    comments = tuple(
+        f"{place.of(trigger)} guards this column, but cannot be read ({why})."
+        for trigger, why in lifecycle.moves.unread
+    )
+    return _Shape(
+        states,
+        _guessed(states, initial),
+        terminal=tuple(s for s in states if s.casefold() in _ENDS and s != initial),
+        reject_others=True,
+        comments=comments,
+    )
+
+
+def _draft(
+    lifecycle: Lifecycle, made: Rows, name: str, move: CallDraft, place: _Place
+) -> MachineDraft:
+    table, column = lifecycle.table, lifecycle.column
+    fixture = made.fixture
+    create = fixture.call if fixture is not None else CallDraft(made.create.name, ())
+    note = "the column's DEFAULT"
+    if not lifecycle.from_default:
+        note = f"no DEFAULT: {create.operation} sets it"
+    kind = lifecycle.kind
+    if kind == "guarded":
+        shape = _guarded(lifecycle, place)
+    elif kind == "free":
+        shape = _free(lifecycle)
     else:
-        others = tuple(s for s in states if s != initial)
-        transitions = ((initial, others),) if others else ()
-        guess = _guess(states, initial)
-        if kind == "free":
-            comments.append(
-                f"Nothing in the schema refuses a move of {table.name}.{column.name}: any state "
-                f"may follow any other, so the transitions only enter each state from {initial}."
-            )
-            suggestions = (
-                "To pin the lifecycle, replace the transitions above with its moves and make",
-                "the schema refuse the others (a trigger); for instance, a guess from the",
-                "order of the CHECK list:",
-                *guess,
-            )
-        else:
-            for trigger, why in lifecycle.moves.unread:
-                comments.append(
-                    f"{_trigger_place(trigger, source, schema_text)} guards this column, but "
-                    f"cannot be read ({why})."
-                )
-            transitions = _guessed(states, initial)
-            terminal = tuple(s for s in states if s.casefold() in _ENDS and s != initial)
-            reject = True
+        shape = _unread(lifecycle, place)
+    comments = list(shape.comments)
     if lifecycle.counts:
-        order = {state: index for index, state in enumerate(lifecycle.states)}
-        counts = sorted(lifecycle.counts, key=lambda c: order.get(str(c[0]), len(order)))
-        shown = ", ".join(f"{_shown(v)} {n}" for v, n in counts[:10])
-        more = " ..." if len(counts) > 10 else ""
-        comments.append(f"In the database: {shown}{more} (rows per value).")
+        comments.append(_counts(lifecycle))
     draft = MachineDraft(
         name=name,
         table=table.name,
         column=column.name,
-        states=states,
-        initial=initial,
-        transitions=transitions,
-        given=given,
+        states=shape.states,
+        initial=lifecycle.initial,
+        transitions=shape.transitions,
+        given=fixture.given if fixture is not None else (),
         create=create,
         move=move,
-        terminal=terminal,
-        reject_others=reject,
+        terminal=shape.terminal,
+        reject_others=shape.reject_others,
         comments=tuple(comments),
         initial_note=note,
-        suggestions=suggestions,
+        suggestions=shape.suggestions,
         stamp_candidates=tuple(
             c.name
             for c in table.columns
@@ -294,6 +328,15 @@ def _draft(
     )
     why = _why_commented(lifecycle, made, move)
     return replace(draft, commented=why) if why else draft
+
+
+def _counts(lifecycle: Lifecycle) -> str:
+    """How many rows hold each value, in the order of the states."""
+    order = {state: index for index, state in enumerate(lifecycle.states)}
+    counts = sorted(lifecycle.counts or (), key=lambda c: order.get(str(c[0]), len(order)))
+    shown = ", ".join(f"{'NULL' if v is None else v} {n}" for v, n in counts[:10])
+    more = " ..." if len(counts) > 10 else ""
+    return f"In the database: {shown}{more} (rows per value)."
 
 
 def _why_commented(lifecycle: Lifecycle, made: Rows, move: CallDraft) -> str:
@@ -308,19 +351,6 @@ def _why_commented(lifecycle: Lifecycle, made: Rows, move: CallDraft) -> str:
     if made.fixture is None:
         return f"no fixture makes a row of {table.name} ({made.why_not})."
     return ""
-
-
-def _trigger_place(trigger: object, source: str, schema_text: str) -> str:
-    name = getattr(trigger, "name", "?")
-    span = getattr(trigger, "span", None)
-    if span is None or not schema_text:
-        return f"trigger {name}"
-    line = schema_text.count("\n", 0, span.start) + 1
-    return f"trigger {name} ({source}:{line})"
-
-
-def _shown(value: object) -> str:
-    return "NULL" if value is None else str(value)
 
 
 def _guess(states: Sequence[str], initial: str) -> tuple[Verbatim, ...]:

@@ -7,19 +7,18 @@ as SQLite reads them back), and the schema's text, through
 :func:`validator.schema_text.parse` for what introspection cannot tell: the
 values of a ``CHECK (x IN (...))`` list, whether a table is ``WITHOUT ROWID``
 or ``STRICT``, and the triggers. With ``--db`` the text is the database's own
-(``sqlite_schema``), and the rows are read for one thing only: how often each
-value of a lifecycle-looking column occurs.
+(``sqlite_schema``); rows are read only by :func:`value_counts` (how often each
+value of a lifecycle column occurs).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .. import schema_text, sqltext
 from ..errors import Location, UsageError
 from ..model import Sql
-from ..session import CallError, Session
+from ..session import CallError, Column, ForeignKey, Session, Table
 from .naming import sql_name
 
 Literal_ = str | int | float
@@ -39,8 +38,6 @@ class ColumnFacts:
     generated: bool
     in_list: tuple[Literal_, ...] | None
     """The values of a ``CHECK (column IN (...))`` that is the whole CHECK."""
-    checked: bool
-    """Whether any CHECK constraint of the table names this column."""
 
 
 @dataclass(frozen=True)
@@ -62,8 +59,6 @@ class TableFacts:
     primary_key: tuple[str, ...]
     rowid_alias: str | None
     """The ``INTEGER PRIMARY KEY`` column that is the rowid (SQLite assigns it)."""
-    rowid: bool
-    """Whether rows have a rowid (not ``WITHOUT ROWID``)."""
     strict: bool
     unique: tuple[tuple[str, ...], ...]
     """Column sets of UNIQUE constraints and unique indexes, the primary key's aside."""
@@ -79,8 +74,7 @@ class TableFacts:
 
 @dataclass(frozen=True)
 class Survey:
-    """The schema's tables (in the order they were made), its text parsed, and
-    for ``--db`` the value counts of the columns asked about."""
+    """The schema's tables (in the order they were made) and its text, parsed."""
 
     tables: tuple[TableFacts, ...]
     schema: schema_text.Schema
@@ -104,32 +98,15 @@ def schema_of(session: Session, where: Location) -> str:
         raise UsageError.at(where, f"cannot read the schema: {exc}") from None
 
 
-def survey(
-    session: Session, text: str, source: str, *, from_database: bool, wanted: Sequence[str] = ()
-) -> Survey:
-    """The facts of every table of ``session`` (``wanted`` only, when given)."""
+def survey(session: Session, text: str, source: str, *, from_database: bool) -> Survey:
+    """The facts of every table of ``session``; ``text`` is its schema."""
     schema = schema_text.parse(text)
-    names = session.table_names()
-    if wanted:
-        names = tuple(_chosen(names, wanted))
     tables = []
-    for name in names:
+    for name in session.table_names():
         found = _table(session, schema, name)
         if found is not None:
             tables.append(found)
     return Survey(tuple(tables), schema, source, from_database)
-
-
-def _chosen(names: Sequence[str], wanted: Sequence[str]) -> list[str]:
-    by_name = {name.casefold(): name for name in names}
-    unknown = [name for name in wanted if name.casefold() not in by_name]
-    if unknown:
-        listed = ", ".join(sorted(names)) or "none"
-        raise UsageError.at(
-            Location("--tables"), f"no table {', '.join(unknown)} in the schema (tables: {listed})"
-        )
-    chosen = {by_name[name.casefold()] for name in wanted}
-    return [name for name in names if name in chosen]
 
 
 def _table(session: Session, schema: schema_text.Schema, name: str) -> TableFacts | None:
@@ -137,11 +114,6 @@ def _table(session: Session, schema: schema_text.Schema, name: str) -> TableFact
     if table is None or table.view:
         return None
     ddl = schema.table(name)
-    broken = {
-        tuple(c.casefold() for c in b.columns): b.reason
-        for b in session.broken_foreign_keys()
-        if b.table.casefold() == name.casefold()
-    }
     columns = tuple(
         ColumnFacts(
             name=c.name,
@@ -151,7 +123,6 @@ def _table(session: Session, schema: schema_text.Schema, name: str) -> TableFact
             primary_key=c.primary_key,
             generated=c.hidden in (2, 3),
             in_list=_in_list(ddl, c.name),
-            checked=_checked(schema, ddl, c.name),
         )
         for c in table.columns
         if c.hidden != 1
@@ -159,73 +130,82 @@ def _table(session: Session, schema: schema_text.Schema, name: str) -> TableFact
     key = table.primary_key
     rowid = not (ddl is not None and ddl.without_rowid)
     alias = key[0] if rowid and len(key) == 1 and _is_integer(table.column(key[0])) else None
-    unique: list[tuple[str, ...]] = []
-    unchecked: list[str] = []
-    seen = {frozenset(c.casefold() for c in key)} if key else set()
-    for index in table.indexes:
-        if not index.unique:
-            continue
-        if index.partial or None in index.columns:
-            unchecked.append(index.name)
-            continue
-        columns_of = tuple(str(c) for c in index.columns)
-        folded = frozenset(c.casefold() for c in columns_of)
-        if folded not in seen:
-            seen.add(folded)
-            unique.append(columns_of)
-    unique.reverse()  # index_list lists the last made first
-    grouped: dict[int, list[tuple[str, str, str | None, str, str]]] = {}
-    for fk in table.foreign_keys:
-        grouped.setdefault(fk.id, []).append(
-            (fk.column, fk.table, fk.target, fk.on_delete, fk.on_update)
-        )
-    foreign_keys = []
-    for parts in sorted(grouped.values(), key=lambda p: _position(table.columns, p[0][0])):
-        fk_columns = tuple(p[0] for p in parts)
-        parent = session.table(parts[0][1])
-        targets = tuple(p[2] for p in parts)
-        if None in targets:
-            parent_key = parent.primary_key if parent is not None else ()
-            resolved = parent_key if len(parent_key) == len(fk_columns) else ()
-        else:
-            resolved = tuple(str(t) for t in targets)
-        reason = broken.get(tuple(c.casefold() for c in fk_columns))
-        if reason is None and not resolved:
-            reason = f"table {parts[0][1]} has no primary key to reference"
-        foreign_keys.append(
-            ForeignKeyFacts(
-                fk_columns,
-                parent.name if parent is not None else parts[0][1],
-                resolved,
-                parts[0][3].upper(),
-                parts[0][4].upper(),
-                reason,
-            )
-        )
+    unique, unchecked = _unique(table)
     return TableFacts(
         name=table.name,
         columns=columns,
         primary_key=key,
         rowid_alias=alias,
-        rowid=rowid,
         strict=ddl is not None and ddl.strict,
-        unique=tuple(unique),
-        unchecked_unique=tuple(unchecked),
-        foreign_keys=tuple(foreign_keys),
+        unique=unique,
+        unchecked_unique=unchecked,
+        foreign_keys=_foreign_keys(session, table),
         virtual=ddl is None and _is_virtual(schema, name),
     )
 
 
-def _position(columns: Sequence[object], name: str) -> int:
-    for index, column in enumerate(columns):
-        if getattr(column, "name", "").casefold() == name.casefold():
-            return index
-    return len(columns)
+def _unique(table: Table) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]:
+    """The column sets of the table's unique indexes (in the order they were made,
+    each set once, the primary key's aside), and the unique indexes a spec
+    cannot state (partial, or on expressions)."""
+    key = table.primary_key
+    seen = {frozenset(c.casefold() for c in key)} if key else set()
+    unique: list[tuple[str, ...]] = []
+    unchecked: list[str] = []
+    for index in reversed(table.indexes):  # index_list lists the last made first
+        if not index.unique:
+            continue
+        if index.partial or None in index.columns:
+            unchecked.append(index.name)
+            continue
+        columns = tuple(str(c) for c in index.columns)
+        folded = frozenset(c.casefold() for c in columns)
+        if folded not in seen:
+            seen.add(folded)
+            unique.append(columns)
+    return tuple(unique), tuple(unchecked)
 
 
-def _is_integer(column: object) -> bool:
-    declared = getattr(column, "type", "")
-    return isinstance(declared, str) and declared.upper() == "INTEGER"
+def _foreign_keys(session: Session, table: Table) -> tuple[ForeignKeyFacts, ...]:
+    """Each foreign key of ``table`` (its columns together), in column order."""
+    broken = {
+        tuple(c.casefold() for c in b.columns): b.reason
+        for b in session.broken_foreign_keys()
+        if b.table.casefold() == table.name.casefold()
+    }
+    grouped: dict[int, list[ForeignKey]] = {}
+    for fk in table.foreign_keys:
+        grouped.setdefault(fk.id, []).append(fk)
+    order = {c.name.casefold(): i for i, c in enumerate(table.columns)}
+    found = []
+    for parts in sorted(grouped.values(), key=lambda p: order.get(p[0].column.casefold(), 0)):
+        first = parts[0]
+        columns = tuple(p.column for p in parts)
+        parent = session.table(first.table)
+        targets = tuple(p.target for p in parts)
+        if None in targets:  # REFERENCES parent: its primary key
+            parent_key = parent.primary_key if parent is not None else ()
+            resolved = parent_key if len(parent_key) == len(columns) else ()
+        else:
+            resolved = tuple(str(t) for t in targets)
+        reason = broken.get(tuple(c.casefold() for c in columns))
+        if reason is None and not resolved:
+            reason = f"table {first.table} has no primary key to reference"
+        found.append(
+            ForeignKeyFacts(
+                columns,
+                parent.name if parent is not None else first.table,
+                resolved,
+                first.on_delete.upper(),
+                first.on_update.upper(),
+                reason,
+            )
+        )
+    return tuple(found)
+
+
+def _is_integer(column: Column | None) -> bool:
+    return column is not None and column.type.upper() == "INTEGER"
 
 
 def _is_virtual(schema: schema_text.Schema, name: str) -> bool:
@@ -268,20 +248,6 @@ def _in_list(ddl: schema_text.Table | None, column: str) -> tuple[Literal_, ...]
 def _literal(text: str) -> Literal_ | None:
     is_literal, value = sqltext.literal(text)
     return value if is_literal and value is not None else None
-
-
-def _checked(schema: schema_text.Schema, ddl: schema_text.Table | None, column: str) -> bool:
-    """Whether a CHECK constraint of ``ddl`` names ``column``."""
-    if ddl is None:
-        return False
-    folded = column.casefold()
-    return any(
-        token.kind in ("word", "quoted") and sqltext.unquote(token.text).casefold() == folded
-        for check in ddl.checks
-        for token in sqltext.located_tokens(
-            schema.text, check.expression.start, check.expression.end
-        )
-    )
 
 
 def value_counts(

@@ -43,10 +43,6 @@ class Moves:
     read_from: tuple[schema_text.Trigger, ...]
     unread: tuple[tuple[schema_text.Trigger, str], ...]
 
-    @property
-    def guarded(self) -> bool:
-        return bool(self.read_from or self.unread)
-
 
 @dataclass(frozen=True)
 class _Tokens:
@@ -88,14 +84,11 @@ def moves(
         if trigger.timing not in ("BEFORE", "AFTER", ""):
             continue
         found = _guard(schema.text, trigger, column, collation)
-        if found is None:
-            continue
-        condition, problem = found
-        if problem is not None:
-            unread.append((trigger, problem))
-        elif condition is not None:
+        if isinstance(found, _Unread):
+            unread.append((trigger, found.reason))
+        elif found is not None:
             read.append(trigger)
-            conditions.append(condition)
+            conditions.append(found)
     if unread or not conditions:
         return Moves(frozenset(), tuple(read), tuple(unread))
     pairs = _evaluate(session, conditions, states, where)
@@ -107,10 +100,10 @@ def moves(
 
 def _guard(
     text: str, trigger: schema_text.Trigger, column: str, collation: str | None
-) -> tuple[str | None, str | None] | None:
-    """None if ``trigger`` does not guard ``column``; else the condition under
-    which it refuses a move (OLD and NEW of the column replaced by the pair),
-    or a reason it cannot be read."""
+) -> str | _Unread | None:
+    """The condition under which ``trigger`` refuses a move of ``column`` (OLD and
+    NEW of the column replaced by the pair), why it cannot be read, or None
+    when it does not guard the column."""
     span = trigger.span
     tokens = list(sqltext.located_tokens(text, span.start, span.end))
     while tokens and tokens[-1].kind == "end":
@@ -125,7 +118,8 @@ def _guard(
     body = _body(toks, begin)
     if body is None:
         if _raises(toks, begin):
-            return None, "its body is not SELECT RAISE(...) [WHERE ...] or SELECT CASE WHEN ..."
+            shapes = "SELECT RAISE(...) [WHERE ...] or SELECT CASE WHEN ... THEN RAISE(...)"
+            return _Unread(f"its body is not {shapes}", True)
         return None  # it refuses nothing: not a guard
     parts = []
     if trigger.when is not None:
@@ -134,11 +128,9 @@ def _guard(
         parts.append(body)
     condition = " AND ".join(f"({part})" for part in parts) if parts else "1"
     replaced = _replace(condition, column, collation)
-    if isinstance(replaced, _Unread):
-        if replaced.ours or named_column:
-            return None, replaced.reason
+    if isinstance(replaced, _Unread) and not (replaced.ours or named_column):
         return None  # a rule about other columns: it does not decide moves of this one
-    return replaced, None
+    return replaced
 
 
 def _begin(toks: _Tokens) -> int | None:
