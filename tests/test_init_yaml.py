@@ -141,3 +141,16 @@ def test_sql_is_a_block_only_where_a_block_holds_it_as_it_is(sql: str, style: st
     text = render(Document((), Map((Entry("a", Sql(sql)),))))
     assert text.startswith(style)
     assert read(text) == {"a": sql}
+
+
+@pytest.mark.parametrize("value", ["A\n", "a\r", "a\n\n"])
+def test_a_trailing_line_break_is_never_plain(value: str) -> None:
+    assert not plain_ok(value)
+    assert read(f"{scalar(value)}: 1\n") == {value: 1}
+
+
+def test_a_name_with_a_line_break_is_quoted_in_sql() -> None:
+    from validator.initspec.naming import sql_name
+
+    assert sql_name("abc\n") == '"abc\n"'
+    assert sql_name("abc") == "abc"

@@ -196,3 +196,25 @@ def test_a_table_whose_columns_cannot_be_read_fails_its_checks(
     assert outcome["table-geo.x"] == ("fail", "expected column x, found none (columns: )")
     assert outcome["table-geo"][0] == outcome["tables-exact"][0] == "pass"
     assert outcome["table-parent.id"][0] == "pass"
+
+
+def test_an_interrupted_read_of_columns_still_stops_the_caller() -> None:
+    """Columns that cannot be read are none; a read stopped by the guard (a signal,
+    a time limit) is not that, and must still end the run."""
+    import sqlite3
+
+    from validator.sqlite.introspect import introspect
+
+    connection = sqlite3.connect(":memory:")
+    connection.execute("CREATE TABLE t (a TEXT)")
+
+    class Interrupted:
+        def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
+            if sql.startswith("PRAGMA table_xinfo"):
+                error = sqlite3.OperationalError("interrupted")
+                error.sqlite_errorname = "SQLITE_INTERRUPT"  # type: ignore[attr-defined]
+                raise error
+            return connection.execute(sql, *args)  # type: ignore[arg-type]
+
+    with pytest.raises(sqlite3.OperationalError, match="interrupted"):
+        introspect(Interrupted(), "t")  # type: ignore[arg-type]

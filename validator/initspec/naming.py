@@ -13,7 +13,7 @@ import re
 from ..templates import GENERATORS
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 KEYWORDS = frozenset(
     {
@@ -46,7 +46,7 @@ RESERVED = frozenset((*GENERATORS, "row", "to"))
 
 def sql_name(name: str) -> str:
     """``name`` as an SQL identifier: as it is when SQLite reads it so, else quoted."""
-    if _IDENTIFIER.match(name) and name.upper() not in KEYWORDS:
+    if _IDENTIFIER.fullmatch(name) and name.upper() not in KEYWORDS:
         return name
     return '"' + name.replace('"', '""') + '"'
 
@@ -100,7 +100,7 @@ def camel(*names: str, single: bool = False) -> str:
 def _identifier(text: str) -> str:
     if not text:
         return "t"
-    return text if _IDENTIFIER.match(text) else f"t_{text}"
+    return text if _IDENTIFIER.fullmatch(text) else f"t_{text}"
 
 
 class Names:

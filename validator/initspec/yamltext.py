@@ -103,7 +103,7 @@ class Document:
 
 # -- scalars --------------------------------------------------------------------
 
-_PLAIN = re.compile(r"^[A-Za-z_./][A-Za-z0-9_./ -]*$")
+_PLAIN = re.compile(r"[A-Za-z_./][A-Za-z0-9_./ -]*")
 _YAML11_WORDS = frozenset(
     ("y", "yes", "n", "no", "on", "off", "true", "false", "null", "nan", "inf")
 )
@@ -127,7 +127,7 @@ def plain_ok(text: str) -> bool:
     """Whether ``text`` can be written as a plain scalar (in block and flow style)
     and read back as the same string by any YAML reader."""
     return (
-        bool(_PLAIN.match(text))
+        bool(_PLAIN.fullmatch(text))
         and not text.endswith((" ", "-", "."))
         and "  " not in text
         and " -" not in text

@@ -63,9 +63,12 @@ def introspect(connection: sqlite3.Connection, name: str) -> Table | None:
             Column(row[1], row[2] or "", bool(row[3]), row[4], row[5], row[6])
             for row in connection.execute(f"PRAGMA table_xinfo({quoted})")
         )
-    except sqlite3.OperationalError:
+    except sqlite3.OperationalError as exc:
         # A virtual table whose module this SQLite does not have (or a view over a
-        # table that is gone): it is there, but no column of it can be read.
+        # table that is gone): it is there, but no column of it can be read. An
+        # interrupted or limited read is not that: it stops the caller as before.
+        if getattr(exc, "sqlite_errorname", "") != "SQLITE_ERROR":
+            raise
         columns = ()
     foreign_keys = tuple(
         ForeignKey(row[0], row[3], row[2], row[4], row[5], row[6])
