@@ -705,3 +705,22 @@ def test_a_guard_condition_that_reads_a_table_is_never_run(tmp_path: Path) -> No
     spec = init(tmp_path, TICKETS + guard)
     assert "cannot be read (its condition has SELECT)" in prose(spec.read_text("utf-8"))
     assert load_spec(spec).machines == ()
+
+
+def test_fixtures_make_parents_first_and_say_why_a_cycle_has_none(tmp_path: Path) -> None:
+    schema = """
+    CREATE TABLE child (id TEXT PRIMARY KEY, parent_id TEXT NOT NULL REFERENCES parent(id));
+    CREATE TABLE parent (id TEXT PRIMARY KEY, uncle_id TEXT REFERENCES uncle(id));
+    CREATE TABLE uncle (id TEXT PRIMARY KEY);
+    CREATE TABLE chicken (id TEXT PRIMARY KEY, egg_id TEXT NOT NULL REFERENCES egg(id));
+    CREATE TABLE egg (id TEXT PRIMARY KEY, chicken_id TEXT NOT NULL REFERENCES chicken(id));
+    """
+    spec = init(tmp_path, schema)
+    loaded = load_spec(spec)
+    assert list(loaded.fixtures) == ["parent", "child", "uncle"]
+    assert loaded.fixtures["child"].given == ("parent",)
+    assert loaded.fixtures["parent"].given == ()  # a nullable parent is left NULL
+    text = prose(spec.read_text("utf-8"))
+    assert "No fixture for chicken: its parent egg has no fixture." in text
+    assert "No fixture for egg: its parent chicken has no fixture." in text
+    assert not failed(outcomes(spec))

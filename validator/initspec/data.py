@@ -16,8 +16,9 @@ enforce, a parent outside the spec) gets no fixture, and a comment says why.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .draft import Arg, CallDraft, FixtureDraft, OperationDraft
 from .naming import RESERVED, Names, camel, literal_text, snake, sql_name
@@ -72,7 +73,7 @@ def plan_rows(
     explicit: Mapping[tuple[str, str], str],
     operations: Names,
 ) -> dict[str, Rows]:
-    """The operations and fixture of each table (by casefolded name).
+    """The operations and fixture of each table (by casefolded name, parents first).
 
     ``explicit`` gives the value a state machine's column must be created with
     (by casefolded table and column) when the schema's DEFAULT does not give it.
@@ -82,41 +83,75 @@ def plan_rows(
         made[table.name.casefold()] = _operations(table, explicit, operations)
     fixtures = Names(RESERVED)
     names = {t.name.casefold(): fixtures.take(snake(t.name, single=True)) for t in tables}
+    ordered: dict[str, Rows] = {}
     for table in _parents_first(tables):
         folded = table.name.casefold()
         fixture, why = _fixture(table, made, names, explicit)
-        rows = made[folded]
-        made[folded] = Rows(rows.table, rows.create, rows.get, rows.params, rows.key, fixture, why)
-    return made
+        made[folded] = ordered[folded] = replace(made[folded], fixture=fixture, why_not=why)
+    return ordered
 
 
 def _parents_first(tables: Sequence[TableFacts]) -> list[TableFacts]:
-    """``tables`` ordered so that every table's required parents come before it
-    (tables on a cycle keep their place at the end)."""
+    """``tables`` ordered so that every table's required parents come before it,
+    otherwise in their own order (tables on a cycle come last)."""
     by_name = {t.name.casefold(): t for t in tables}
-    done: dict[str, TableFacts] = {}
-    pending = list(tables)
-    while pending:
-        progress = False
-        for table in list(pending):
-            parents = {fk.parent.casefold() for fk in required_keys(table)} - {
-                table.name.casefold()
-            }
-            if all(p in done or p not in by_name for p in parents):
-                done[table.name.casefold()] = table
-                pending.remove(table)
-                progress = True
-        if not progress:
-            for table in pending:
-                done[table.name.casefold()] = table
-            break
-    return list(done.values())
+    waiting: dict[str, set[str]] = {}
+    children: dict[str, list[str]] = {}
+    for table in tables:
+        folded = table.name.casefold()
+        parents = {fk.parent.casefold() for fk in required_keys(table)} & set(by_name)
+        waiting[folded] = parents - {folded}
+        for parent in waiting[folded]:
+            children.setdefault(parent, []).append(folded)
+    position = {name: index for index, name in enumerate(by_name)}
+    ready = [(position[name], name) for name, parents in waiting.items() if not parents]
+    heapq.heapify(ready)  # the schema's order among the tables ready
+    ordered: list[str] = []
+    while ready:
+        _, current = heapq.heappop(ready)
+        ordered.append(current)
+        for child in children.get(current, ()):
+            waiting[child].discard(current)
+            if not waiting[child]:
+                heapq.heappush(ready, (position[child], child))
+    placed = set(ordered)
+    ordered += [name for name in by_name if name not in placed]
+    return [by_name[name] for name in ordered]
 
 
 def _operations(
     table: TableFacts, explicit: Mapping[tuple[str, str], str], operations: Names
 ) -> Rows:
     noun = camel(table.name, single=True) or "Table"
+    insert, params, defaults = _inserted(table, explicit)
+    by_column = {column.name.casefold(): param for column, param in insert}
+    returns, key_columns = _returns(table, by_column)
+    create = OperationDraft(
+        operations.take(f"create{noun}"),
+        tuple(params),
+        tuple(defaults),
+        _insert(table, insert),
+        ("one", returns),
+    )
+    names = Names()
+    key = tuple((column, names.take(snake(column) or "key")) for column in key_columns)
+    where = " AND ".join(f"{_column_sql(column)} = :{param}" for column, param in key)
+    star = "*" if table.primary_key else "rowid, *"
+    get = OperationDraft(
+        operations.take(f"get{noun}"),
+        tuple(param for _, param in key),
+        (),
+        None,
+        ("one", f"SELECT {star} FROM {sql_name(table.name)} WHERE {where}"),
+    )
+    return Rows(table, create, get, by_column, key)
+
+
+def _inserted(
+    table: TableFacts, explicit: Mapping[tuple[str, str], str]
+) -> tuple[list[tuple[ColumnFacts, str]], list[str], list[Arg]]:
+    """The columns a create call gives, each with its parameter; the required
+    parameters; the optional ones with their defaults."""
     names = Names()
     fk_columns = {c.casefold() for fk in required_keys(table) for c in fk.columns}
     key = {c.casefold() for c in table.primary_key}
@@ -125,47 +160,28 @@ def _operations(
     defaults: list[Arg] = []
     for column in table.columns:
         folded = column.name.casefold()
-        if column.generated or (
-            folded == (table.rowid_alias or "").casefold() and folded not in fk_columns
-        ):
+        assigned = folded == (table.rowid_alias or "").casefold() and folded not in fk_columns
+        if column.generated or assigned:  # SQLite makes these values itself
             continue
         wanted = explicit.get((table.name.casefold(), folded))
-        if folded in fk_columns or (
-            folded not in key and column.not_null and column.default is None and wanted is None
-        ):
-            param = names.take(snake(column.name) or "value")
-            params.append(param)
+        required = column.not_null and column.default is None and wanted is None
+        given: Literal_ | None = None  # None: a required parameter
+        if folded in fk_columns or (folded not in key and required):
+            pass
         elif folded in key:
-            param = names.take(snake(column.name) or "value")
             numeric = affinity(column.type) in ("INTEGER", "REAL", "NUMERIC")
-            defaults.append((param, "${now_ms}" if numeric else "${uuid}"))
+            given = "${now_ms}" if numeric else "${uuid}"
         elif wanted is not None:
-            param = names.take(snake(column.name) or "value")
-            defaults.append((param, literal_text(wanted)))
+            given = literal_text(wanted)
         else:
             continue
+        param = names.take(snake(column.name) or "value")
+        if given is None:
+            params.append(param)
+        else:
+            defaults.append((param, given))
         insert.append((column, param))
-    by_column = {column.name.casefold(): param for column, param in insert}
-    returns, key_params = _returns(table, by_column)
-    create = OperationDraft(
-        operations.take(f"create{noun}"),
-        tuple(params),
-        tuple(defaults),
-        _insert(table, insert),
-        ("one", returns),
-    )
-    get_params = Names()
-    get_key = tuple((column, get_params.take(snake(column) or "key")) for column in key_params)
-    where = " AND ".join(f"{_column_sql(column)} = :{param}" for column, param in get_key)
-    star = "*" if table.primary_key else "rowid, *"
-    get = OperationDraft(
-        operations.take(f"get{noun}"),
-        tuple(param for _, param in get_key),
-        (),
-        None,
-        ("one", f"SELECT {star} FROM {sql_name(table.name)} WHERE {where}"),
-    )
-    return Rows(table, create, get, by_column, get_key)
+    return insert, params, defaults
 
 
 def _column_sql(name: str) -> str:
