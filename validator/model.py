@@ -81,6 +81,21 @@ class TableRule:
     unique: tuple[KeyRule, ...]
 
 
+_NOWHERE = Location("")
+
+
+@dataclass(frozen=True)
+class Structure:
+    """How exactly ``tables`` describes the database (``structure:``): with
+    ``exact_tables`` no other table may exist, with ``exact_columns`` no declared
+    table may have another column. Each location is where the flag is set."""
+
+    exact_tables: bool = False
+    exact_columns: bool = False
+    tables_location: Location = _NOWHERE
+    columns_location: Location = _NOWHERE
+
+
 @dataclass(frozen=True)
 class Sql:
     """One SQL statement from the spec and where it starts."""
@@ -356,6 +371,7 @@ class Spec:
     source: SourceMap
     invariants: tuple[Invariant, ...] = ()
     ignored_mutants: tuple[IgnoredMutant, ...] = ()
+    structure: Structure = Structure()
 
 
 _ROW_KEYWORDS = frozenset(
@@ -441,6 +457,15 @@ class _Builder:
                 IgnoredMutant(item["id"], item["reason"], self.at("mutations", "ignore", i, "id"))
                 for i, item in enumerate(data.get("mutations", {}).get("ignore", []))
             ),
+            structure=self.structure(data.get("structure", {})),
+        )
+
+    def structure(self, data: dict[str, Any]) -> Structure:
+        return Structure(
+            exact_tables=bool(data.get("exact_tables", False)),
+            exact_columns=bool(data.get("exact_columns", False)),
+            tables_location=self.at("structure", "exact_tables"),
+            columns_location=self.at("structure", "exact_columns"),
         )
 
     def invariant(self, index: int, data: dict[str, Any]) -> Invariant:

@@ -259,6 +259,52 @@ def append_file(real: Path, text: str, where: Location) -> None:
         os.close(fd)
 
 
+def create_file(path: Path, text: str, where: Location) -> None:
+    """Write ``text`` to a new regular file at ``path``, whole or not at all, and
+    never over a file that is there (even one made a moment ago): the text goes
+    to a temporary file beside it, which is then hard-linked to ``path`` (a link
+    fails if anything has that name) and removed. Where hard links are not
+    supported, ``path`` is first made empty and exclusively, then replaced."""
+    import tempfile
+
+    try:
+        mode, _ = _kept_attributes(path)
+        handle, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        )
+    except OSError as exc:
+        raise OutputError.at(where, f"cannot write: {_reason(exc)}") from None
+    try:
+        try:
+            _write_all(handle, text.encode("utf-8"))
+            os.fchmod(handle, mode)
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+        _link(Path(temporary), path, where)
+    except OSError as exc:
+        raise OutputError.at(where, f"cannot write: {_reason(exc)}") from None
+    finally:
+        _discard(temporary)
+
+
+def _link(temporary: Path, path: Path, where: Location) -> None:
+    exists = UsageError.at(where, f"{path} exists; it is left alone (--force replaces it)")
+    try:
+        os.link(temporary, path)
+        return
+    except FileExistsError:
+        raise exists from None
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+            raise
+    try:  # no hard links here: claim the name, then fill it
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        raise exists from None
+    temporary.replace(path)
+
+
 def _discard(temporary: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         Path(temporary).unlink()

@@ -69,7 +69,8 @@ class _Checker:
 
     def run(self) -> Iterator[Problem]:
         spec = self.spec
-        if not (spec.tables or spec.machines or spec.criteria or spec.invariants):
+        exact = spec.structure.exact_tables
+        if not (spec.tables or spec.machines or spec.criteria or spec.invariants or exact):
             yield Problem(
                 self.source.at(()),
                 "the spec declares no checks: add tables, state_machines, criteria or invariants",

@@ -284,6 +284,12 @@ class Session(ABC):
         """The structure of table (or view) ``name``, case-insensitive, or None."""
 
     @abstractmethod
+    def table_names(self) -> tuple[str, ...]:
+        """The tables of the database, in the order they were made: ordinary and
+        virtual ones, without views, the shadow tables of virtual ones, or the
+        database's own (``sqlite_sequence``, ...)."""
+
+    @abstractmethod
     def read(
         self, table: str, key: str, value: Any, columns: Sequence[str], where: Location
     ) -> list[Row]:

@@ -5,6 +5,11 @@ gives for it), per composite primary key and per unique key. Rules the spec
 leaves out are not checked. A declared foreign key holds only if the database
 can enforce it: its parent columns must be the parent's primary key or a
 unique key, or every write to the table fails with "foreign key mismatch".
+
+With ``structure: {exact_tables: true}`` one more check says the database has
+no table the spec leaves out; with ``exact_columns`` one per table says it has
+no column the spec leaves out, so a schema that grows without its contract
+fails the run.
 """
 
 from __future__ import annotations
@@ -43,6 +48,18 @@ class _Detail:
     findings: Rule
 
 
+@dataclass(frozen=True)
+class _ExactTables:
+    """The planned check that no table is left out of the spec."""
+
+    declared: tuple[str, ...]
+
+
+EXACT_TABLES_ID = "tables-exact"
+NAMES_SHOWN = 20
+"""How many undeclared tables or columns a finding names before counting the rest."""
+
+
 def _planned(check_id: str, title: str, location: Location, rule: TableRule, run: Rule) -> Planned:
     return Planned("tables", check_id, title, location, detail=_Detail(rule, run))
 
@@ -56,11 +73,20 @@ def _key_title(table: str, key: KeyRule, *, primary: bool) -> str:
 
 
 def plan(spec: Spec, _target: Target) -> list[Planned]:
-    """Every table check the spec declares, in spec order."""
-    return [planned for rule in spec.tables for planned in _table_plan(rule)]
+    """Every table check the spec declares, in spec order (the check that no
+    table is left out first)."""
+    found = []
+    structure = spec.structure
+    if structure.exact_tables:
+        declared = tuple(rule.name for rule in spec.tables)
+        title = "the database has no table the spec does not declare"
+        where = structure.tables_location
+        found.append(Planned(SECTION, EXACT_TABLES_ID, title, where, detail=_ExactTables(declared)))
+    exact = structure.exact_columns
+    return found + [planned for rule in spec.tables for planned in _table_plan(rule, exact)]
 
 
-def _table_plan(rule: TableRule) -> list[Planned]:
+def _table_plan(rule: TableRule, exact_columns: bool = False) -> list[Planned]:
     """Each check on ``rule``."""
     name = rule.name
     items = [_planned(f"table-{name}", f"table {name} exists", rule.location, rule, _exists)]
@@ -72,6 +98,16 @@ def _table_plan(rule: TableRule) -> list[Planned]:
                 column.location,
                 rule,
                 partial(_TableChecker.column, rule=column),
+            )
+        )
+    if exact_columns:
+        items.append(
+            _planned(
+                f"table-{name}.columns-exact",
+                f"table {name} has no column the spec does not declare",
+                rule.location,
+                rule,
+                _exact_columns,
             )
         )
     keys = [(rule.primary_key, True)] if rule.primary_key else []
@@ -94,13 +130,20 @@ def _detail(planned: Planned) -> _Detail:
     return planned.detail
 
 
+def _unit_key(planned: Planned) -> str | None:
+    return None if isinstance(planned.detail, _ExactTables) else _detail(planned).table.name
+
+
 def units(planned: Sequence[Planned]) -> list[list[Planned]]:
     """One unit per table: it is introspected once."""
-    return [list(group) for _, group in groupby(planned, key=lambda p: _detail(p).table.name)]
+    return [list(group) for _, group in groupby(planned, key=_unit_key)]
 
 
 def check(spec: Spec, unit: Sequence[Planned], context: Context) -> Iterator[CheckResult]:
-    """Run the checks of one table."""
+    """Run the checks of one table (or the check that no table is left out)."""
+    if isinstance(unit[0].detail, _ExactTables):
+        yield from (_exact_tables(planned, context.session) for planned in unit)
+        return
     rule = _detail(unit[0]).table
     session = context.session
     checker = _TableChecker(spec.source, rule, session.table(rule.name), session)
@@ -110,6 +153,30 @@ def check(spec: Spec, unit: Sequence[Planned], context: Context) -> Iterator[Che
 
 def _exists(checker: _TableChecker) -> list[Finding]:
     return checker.exists()
+
+
+def _exact_columns(checker: _TableChecker) -> list[Finding]:
+    return checker.exact_columns()
+
+
+def _exact_tables(planned: Planned, session: Session) -> CheckResult:
+    assert isinstance(planned.detail, _ExactTables)
+    declared = planned.detail.declared
+    known = {name.casefold() for name in declared}
+    others = [name for name in session.table_names() if name.casefold() not in known]
+    findings = []
+    if others:
+        expected = f"only the tables the spec declares ({', '.join(sorted(declared)) or 'none'})"
+        findings.append(Finding(planned.location, expected, f"also {_some(others)}"))
+    return planned.judge(findings)
+
+
+def _some(names: Sequence[str]) -> str:
+    """``names``, sorted, the first :data:`NAMES_SHOWN` of them and how many more."""
+    ordered = sorted(names)
+    shown = ", ".join(ordered[:NAMES_SHOWN])
+    rest = len(ordered) - NAMES_SHOWN
+    return f"{shown} and {rest} more" if rest > 0 else shown
 
 
 class _TableChecker:
@@ -129,6 +196,23 @@ class _TableChecker:
 
     def exists(self) -> list[Finding]:
         return [] if self.table else self.missing(self.rule.location)
+
+    def exact_columns(self) -> list[Finding]:
+        """No column of the table is left out of the spec (hidden columns of a
+        virtual table aside: they are the module's, not the schema's)."""
+        if self.table is None:
+            return self.missing(self.rule.location)
+        declared = {column.name.casefold() for column in self.rule.columns}
+        others = [
+            f"{c.name} {c.type}".rstrip()
+            for c in self.table.columns
+            if c.hidden != 1 and c.name.casefold() not in declared
+        ]
+        if not others:
+            return []
+        listed = ", ".join(column.name for column in self.rule.columns) or "none"
+        expected = f"only the columns the spec declares ({listed})"
+        return [Finding(self.rule.location, expected, f"also {_some(others)}")]
 
     # -- columns ----------------------------------------------------------
 

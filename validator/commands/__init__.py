@@ -20,7 +20,7 @@ from ..outputs import write_stdout
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
 
-NAMES = ("schema", "mutate")
+NAMES = ("schema", "mutate", "init")
 """The subcommands, in the order the help lists them."""
 
 

@@ -27,6 +27,26 @@ def names(connection: sqlite3.Connection, *, views: bool = False) -> dict[str, s
     return {name.casefold(): name for (name,) in rows}
 
 
+def table_names(connection: sqlite3.Connection) -> tuple[str, ...]:
+    """The tables a schema declares, in ``sqlite_schema`` order: ordinary and
+    virtual ones, not the shadow tables that hold a virtual table's data."""
+    rows = connection.execute(
+        "SELECT name FROM sqlite_schema WHERE type = 'table' "
+        "AND name NOT LIKE 'sqlite^_%' ESCAPE '^'"
+    ).fetchall()
+    try:
+        shadow = {
+            name.casefold()
+            for name, kind in connection.execute(
+                "SELECT name, type FROM pragma_table_list WHERE schema = 'main'"
+            )
+            if kind == "shadow"
+        }
+    except sqlite3.OperationalError:  # pragma: no cover - SQLite before 3.37
+        shadow = set()
+    return tuple(name for (name,) in rows if name.casefold() not in shadow)
+
+
 def introspect(connection: sqlite3.Connection, name: str) -> Table | None:
     """The structure of table or view ``name`` (case-insensitive), or None if absent."""
     row = connection.execute(
@@ -38,10 +58,18 @@ def introspect(connection: sqlite3.Connection, name: str) -> Table | None:
         return None
     real, kind = row
     quoted = quote(real)
-    columns = tuple(
-        Column(row[1], row[2] or "", bool(row[3]), row[4], row[5], row[6])
-        for row in connection.execute(f"PRAGMA table_xinfo({quoted})")
-    )
+    try:
+        columns = tuple(
+            Column(row[1], row[2] or "", bool(row[3]), row[4], row[5], row[6])
+            for row in connection.execute(f"PRAGMA table_xinfo({quoted})")
+        )
+    except sqlite3.OperationalError as exc:
+        # A virtual table whose module this SQLite does not have (or a view over a
+        # table that is gone): it is there, but no column of it can be read. An
+        # interrupted or limited read is not that: it stops the caller as before.
+        if getattr(exc, "sqlite_errorname", "") != "SQLITE_ERROR":
+            raise
+        columns = ()
     foreign_keys = tuple(
         ForeignKey(row[0], row[3], row[2], row[4], row[5], row[6])
         for row in connection.execute(f"PRAGMA foreign_key_list({quoted})")

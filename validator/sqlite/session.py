@@ -237,6 +237,9 @@ class SqliteSession(Session):
             self._tables[folded] = introspect.introspect(self.connection, name)
         return self._tables[folded]
 
+    def table_names(self) -> tuple[str, ...]:
+        return introspect.table_names(self.connection)
+
     def read(
         self, table: str, key: str, value: Any, columns: Sequence[str], where: Location
     ) -> list[Row]:
