@@ -337,7 +337,8 @@ VARIANTS: dict[str, Variant] = {
         ),
     ),
     "started-at-not-filled": Variant(
-        _ids("table-agent_sessions.started_at", "criterion-session-started-at"),
+        # Criterion 9 compares completed_at with started_at: a null cannot be ordered.
+        _ids("table-agent_sessions.started_at", "criterion-session-started-at", "criterion-9"),
         schema=(
             (
                 "    started_at TEXT DEFAULT (datetime('now')),\n    completed_at TEXT,\n"
