@@ -75,9 +75,10 @@ def parser() -> commands.Parser:
     parser = commands.Parser(
         prog="validator",
         description="Check an SQLite schema or database against declarative YAML specs.",
-        epilog="Other commands: validator schema [spec|report]. Options can also be set in "
-        "[tool.validator] of pyproject.toml. Exit status: 0 pass, 1 a check failed, 2 unusable "
-        "input or an output that cannot be written, 3 internal error.",
+        epilog=f"Other commands: {', '.join(f'validator {name}' for name in commands.NAMES)} "
+        "(each with --help). Options can also be set in [tool.validator] of pyproject.toml. "
+        "Exit status: 0 pass, 1 a check failed, 2 unusable input or an output that cannot be "
+        "written, 3 internal error.",
     )
     parser.add_argument(
         "specs",
