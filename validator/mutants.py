@@ -317,7 +317,7 @@ def _changed_default(default: Default, column: Column) -> str:
     if default.kind == "number":
         return _plus_one(default.text)
     if default.kind == "null":
-        return "''" if _affinity(column.type) == "TEXT" else "0"
+        return "''" if sqltext.affinity(column.type) == "TEXT" else "0"
     if default.kind == "boolean":
         return "FALSE" if default.text.upper() == "TRUE" else "TRUE"
     return "NULL"
@@ -348,20 +348,6 @@ def _plus_one(text: str) -> str:
     except ValueError:
         return "NULL"
     return repr(number) if math.isfinite(number) else "NULL"
-
-
-def _affinity(declared: str) -> str:
-    """SQLite's column affinity of a declared type (section 3.1 of its datatype page)."""
-    upper = declared.upper()
-    if "INT" in upper:
-        return "INTEGER"
-    if any(word in upper for word in ("CHAR", "CLOB", "TEXT")):
-        return "TEXT"
-    if "BLOB" in upper or not upper:
-        return "BLOB"
-    if any(word in upper for word in ("REAL", "FLOA", "DOUB")):
-        return "REAL"
-    return "NUMERIC"
 
 
 # -- positions and snippets -----------------------------------------------

@@ -324,3 +324,18 @@ def render(sql: str, given: Container[str] | None = None) -> str:
         last = fragment.end
     pieces.append(sql[last:])
     return "".join(pieces)
+
+
+def affinity(declared: str) -> str:
+    """SQLite's type affinity of a declared column type (section 3.1 of
+    https://sqlite.org/datatype3.html)."""
+    upper = declared.upper()
+    if "INT" in upper:
+        return "INTEGER"
+    if any(word in upper for word in ("CHAR", "CLOB", "TEXT")):
+        return "TEXT"
+    if "BLOB" in upper or not upper:
+        return "BLOB"
+    if any(word in upper for word in ("REAL", "FLOA", "DOUB")):
+        return "REAL"
+    return "NUMERIC"

@@ -20,6 +20,7 @@ import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from ..sqltext import affinity
 from .draft import Arg, CallDraft, FixtureDraft, OperationDraft
 from .naming import RESERVED, Names, camel, literal_text, snake, sql_name
 from .survey import ColumnFacts, ForeignKeyFacts, Literal_, TableFacts
@@ -42,20 +43,6 @@ class Rows:
     fixture: FixtureDraft | None = None
     why_not: str = ""
     """Why there is no fixture, when there is none."""
-
-
-def affinity(declared: str) -> str:
-    """SQLite's type affinity of a declared type (https://sqlite.org/datatype3.html)."""
-    upper = declared.upper()
-    if "INT" in upper:
-        return "INTEGER"
-    if any(word in upper for word in ("CHAR", "CLOB", "TEXT")):
-        return "TEXT"
-    if "BLOB" in upper or not upper:
-        return "BLOB"
-    if any(word in upper for word in ("REAL", "FLOA", "DOUB")):
-        return "REAL"
-    return "NUMERIC"
 
 
 def required_keys(table: TableFacts) -> list[ForeignKeyFacts]:

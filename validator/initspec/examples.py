@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
-from .data import Rows, affinity, required_keys
+from ..sqltext import affinity
+from .data import Rows, required_keys
 from .draft import Arg, CallDraft
 from .naming import literal_text, singular, words
 from .structure import default
