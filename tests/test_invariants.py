@@ -171,6 +171,57 @@ def test_the_invariant_check_audits_existing_rows(run_cli: RunCli, tmp_path: Pat
     assert result.status == 1
 
 
+def _books_breaking_balance(tmp_path: Path) -> Path:
+    database = tmp_path / "books.db"
+    connection = sqlite3.connect(database)
+    connection.executescript(
+        SCHEMA
+        + "INSERT INTO accounts VALUES ('ok', 3), ('bad', 99);"
+        + "INSERT INTO entries (account_id, amount) VALUES ('ok', 3), ('bad', 1);"
+    )
+    connection.close()
+    return database
+
+
+def test_rows_that_broke_an_invariant_before_a_check_are_not_blamed_on_its_calls(
+    tmp_path: Path,
+) -> None:
+    """On ``--db``, the account 'bad' already breaks the balance rule: its own check
+    fails, but a criterion whose calls keep the books is not blamed for it."""
+    database = _books_breaking_balance(tmp_path)
+    report = run(load_spec(write(tmp_path)), database_path=database)
+    found = {check.id: check.outcome for check in report.checks}
+    assert found["invariant-balance"] == "fail"
+    assert found["criterion-post"] == "pass"
+
+
+def test_a_call_is_still_blamed_for_the_rows_it_breaks_beside_existing_ones(
+    tmp_path: Path,
+) -> None:
+    database = _books_breaking_balance(tmp_path)
+    report = run(load_spec(write(tmp_path, balance="2 * :amount")), database_path=database)
+    post = next(check for check in report.checks if check.id == "criterion-post")
+    assert post.outcome == "fail"
+    first = post.findings[0]
+    assert first.found == "1 row breaking it that did not before the check"
+    assert first.rows is not None and first.rows.sample == (("a", 10, 5),)
+
+
+def test_past_the_remembered_rows_a_call_is_blamed_when_it_leaves_more(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from validator import sandbox
+
+    monkeypatch.setattr(sandbox, "KNOWN_ROWS", 0)
+    database = _books_breaking_balance(tmp_path)
+    keeps = run(load_spec(write(tmp_path)), database_path=database)
+    assert {c.id: c.outcome for c in keeps.checks}["criterion-post"] == "pass"
+    breaks = run(load_spec(write(tmp_path, balance="2 * :amount")), database_path=database)
+    post = next(check for check in breaks.checks if check.id == "criterion-post")
+    assert post.outcome == "fail" and post.findings[0].rows is not None
+    assert post.findings[0].rows.count == 2  # 'bad' and 'a': more than the one before
+
+
 @pytest.mark.parametrize(
     ("sql", "message"),
     [

@@ -6,17 +6,35 @@ ends, so the order of checks never changes a verdict and one check can run alone
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from . import sqltext
 from .model import Call, Operation, Spec
 from .operations import arguments
-from .results import Finding
+from .results import SAMPLE_ROWS, Finding, Rows
 from .semantics import fixture_closure
 from .session import CallError, Session
 from .templates import Clock, Scope, TemplateError
+
+KNOWN_ROWS = 10_000
+"""How many rows breaking an invariant before any check are remembered one by one;
+past that, a call is blamed when it leaves more of them than there were."""
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What an invariant finds on the database under test before a check writes:
+    rows an existing database (``--db``) already holds, which no call is to blame for."""
+
+    count: int
+    rows: frozenset[tuple[Any, ...]] | None  # None: more than KNOWN_ROWS of them
+
+
+_known: WeakKeyDictionary[Session, dict[str, _Known | None]] = WeakKeyDictionary()
 
 
 class SetupError(Exception):
@@ -55,6 +73,8 @@ class Sandbox:
 
     def __enter__(self) -> Sandbox:
         self._isolation.__enter__()
+        if self.spec.invariants:
+            self._remember()
         return self
 
     def __exit__(
@@ -95,6 +115,26 @@ class Sandbox:
         self._broken = []
         return found
 
+    def _remember(self) -> None:
+        """Read, once per session, what each invariant finds before any call."""
+        known = _known.setdefault(self.session, {})
+        for invariant in self.spec.invariants:
+            if invariant.key in known:
+                continue
+            try:
+                rows = self.session.stream(invariant.query)
+                next(rows)
+                count, seen = 0, set[tuple[Any, ...]]()
+                for row in rows:
+                    count += 1
+                    if count <= KNOWN_ROWS:
+                        seen.add(row)
+                known[invariant.key] = _Known(
+                    count, frozenset(seen) if count <= KNOWN_ROWS else None
+                )
+            except CallError:
+                known[invariant.key] = None  # the invariant's own check says why
+
     def _recheck(self, operation: Operation, call: Call, step: str) -> None:
         session = self.session
         writes: set[str] = set()
@@ -102,11 +142,16 @@ class Sandbox:
             writes |= session.footprint(sqltext.render(statement.text)).writes
         if not writes:
             return
+        known = _known.get(session, {})
         for invariant in self.spec.invariants:
             if not session.footprint(invariant.query.text).reads & writes:
                 continue
+            before = known.get(invariant.key)
             try:
-                rows = session.violations(invariant.query)
+                if before is None or not before.count:
+                    rows = session.violations(invariant.query)
+                else:
+                    rows = _new(session.stream(invariant.query), before)
             except CallError:
                 continue  # the invariant's own check says why it cannot run
             if rows.count:
@@ -114,12 +159,33 @@ class Sandbox:
                     Finding(
                         call.location,
                         f"invariant {invariant.key} ({invariant.title}) to hold after the call",
-                        f"{rows} breaking it",
+                        f"{rows} breaking it"
+                        + (
+                            ""
+                            if before is None or not before.count
+                            else " that did not before the check"
+                        ),
                         step,
                         warning=invariant.severity == "warn",
                         rows=rows,
                     )
                 )
+
+
+def _new(stream: Iterator[tuple[Any, ...]], before: _Known) -> Rows:
+    """The rows of ``stream`` that were not there before (all of them, when there
+    are more than before but too many were there to remember one by one)."""
+    columns = next(stream)
+    count, sample = 0, list[tuple[Any, ...]]()
+    for row in stream:
+        if before.rows is not None and row in before.rows:
+            continue
+        if count < SAMPLE_ROWS:
+            sample.append(row)
+        count += 1
+    if before.rows is None and count <= before.count:
+        return Rows(0, columns, ())
+    return Rows(count, columns, tuple(sample))
 
 
 def _kind(error: Exception) -> str:
