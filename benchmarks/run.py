@@ -63,11 +63,6 @@ from typing import Any, TypeVar
 
 import yaml
 
-# The benchmark modules beside this file import it as ``run``, also when it runs as
-# a script (``__main__``); they only look its helpers up when a benchmark runs.
-sys.modules.setdefault("run", sys.modules[__name__])
-from bench_rules import bench_audit_rules  # noqa: E402
-
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "test_task_session.yaml"
 SCHEMA = ROOT / "schema.sql"
@@ -875,7 +870,6 @@ BENCHMARKS: dict[str, Callable[[Context], Json]] = {
     "spec-1MiB": bench_spec_1mib,
     "params-N": bench_params,
     "mutate": bench_mutate,
-    "audit-rules-SIZE": bench_audit_rules,
 }
 
 
