@@ -21,9 +21,10 @@ from ..errors import Location, SchemaError
 from ..session import DEFAULT_STEP_TIMEOUT, Watched
 from .classify import CORRUPT
 from .guard import Guard
+from .integrity import Integrity, Reads, check
 from .session import SqliteSession
 
-__all__ = ["SqliteSession", "open_copy", "open_schema"]
+__all__ = ["Integrity", "Reads", "SqliteSession", "open_copy", "open_schema"]
 
 
 def connect(target: str = ":memory:") -> sqlite3.Connection:
@@ -208,17 +209,19 @@ def open_copy(
     workdir: Path,
     step_timeout: float = DEFAULT_STEP_TIMEOUT,
     watch: Watch | None = None,
+    reads: Reads | None = None,
 ) -> SqliteSession:
     """A private working copy of the database at ``path``, foreign keys on.
 
     The original is only ever read, byte by byte, and never opened with
     SQLite: even a read-only SQLite connection writes its read marks into a
     WAL database's ``-shm`` file. SQLite recovers the copy in ``workdir``,
-    ``PRAGMA quick_check`` must find no damage, and small databases are then
-    moved into memory with the backup API.
+    ``PRAGMA quick_check`` must find no damage (of the whole file, or with
+    ``reads`` of the tables the run reads and writes), and small databases
+    are then moved into memory with the backup API.
     """
     copy = copy_files(path, name, workdir)
-    return open_copied(copy, Location(name), workdir, step_timeout, watch)
+    return open_copied(copy, Location(name), workdir, step_timeout, watch, reads)
 
 
 def open_copied(
@@ -227,28 +230,24 @@ def open_copied(
     workdir: Path,
     step_timeout: float = DEFAULT_STEP_TIMEOUT,
     watch: Watch | None = None,
+    reads: Reads | None = None,
 ) -> SqliteSession:
     """A session on the private copy ``copy`` made by :func:`copy_files` (again
-    after a run had to give up a connection)."""
+    after a run had to give up a connection); its :attr:`~SqliteSession.integrity`
+    says which check it passed."""
     connection = connect(str(copy))
     try:
         connection.execute(f"PRAGMA temp_store_directory = {_literal(str(workdir))}")
         if watch is not None:
             watch(_Checking(connection))  # a long check of a big file can still be stopped
-        damage = [
-            line
-            for (line,) in connection.execute("PRAGMA quick_check").fetchmany(100)
-            if line != "ok" and not _data_finding(line)
-        ]
-        if damage:
-            reason = "; ".join(" ".join(str(problem).split()) for problem in damage[:3])
-            raise SchemaError.at(where, f"the database is corrupt: {reason}")
+        integrity = check(connection, where, reads)
         if copy.stat().st_size > IN_MEMORY_LIMIT:
             # Rollback journal in memory: the copy is private and thrown away.
             connection.execute("PRAGMA journal_mode = MEMORY")
             connection.execute("PRAGMA synchronous = OFF")
             session = _session(connection, step_timeout, where, watch)
             session.owns_temp_directory = True
+            session.integrity = integrity
             return session
         memory = connect()
         connection.backup(memory)
@@ -256,7 +255,9 @@ def open_copied(
         connection.close()
         connection = memory
         connection.execute("PRAGMA temp_store = MEMORY")
-        return _session(connection, step_timeout, where, watch)
+        session = _session(connection, step_timeout, where, watch)
+        session.integrity = integrity
+        return session
     except sqlite3.DatabaseError as exc:
         connection.close()
         name = getattr(exc, "sqlite_errorname", "")
@@ -274,12 +275,6 @@ def _session(
     if watch is not None:
         watch(session)
     return session
-
-
-def _data_finding(line: str) -> bool:
-    """Whether a ``quick_check`` line is about rows breaking a constraint (which the
-    audit reports as findings) rather than damage to the file."""
-    return line.startswith(("CHECK constraint failed", "NULL value in"))
 
 
 def _literal(text: str) -> str:
