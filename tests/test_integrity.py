@@ -134,3 +134,27 @@ def _schema(folder: Path) -> Path:
     path = folder / "schema.sql"
     path.write_text(SCHEMA, "utf-8")
     return path
+
+
+def test_a_statement_that_cannot_be_prepared_means_the_whole_file(tmp_path: Path) -> None:
+    """What it would touch is unknown, so nothing is left out."""
+    spec, database = build(tmp_path, None)
+    text = spec.read_text("utf-8").replace("FROM items", "FROM no_such_table")
+    spec.write_text(text, "utf-8")
+    report = run(load_spec(spec), database_path=database)
+    assert report.integrity == "PRAGMA quick_check of the whole file"
+
+
+def test_a_wal_database_without_its_wal_is_read_in_memory(tmp_path: Path) -> None:
+    """Its pages are all in the file; read in one piece, its header says rollback
+    journal (an in-memory database has no shared memory for a WAL)."""
+    spec, _ = build(tmp_path, None)
+    path = tmp_path / "wal.db"
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.executescript(SCHEMA + "INSERT INTO items (id) VALUES ('a'), ('b');")
+    connection.close()  # the last connection checkpoints and removes the -wal
+    assert not Path(f"{path}-wal").exists() and path.read_bytes()[18:20] == b"\x02\x02"
+    report = run(load_spec(spec), database_path=path)
+    assert report.verdict == "PASS", [c.findings for c in report.checks]
+    assert path.read_bytes()[18:20] == b"\x02\x02"  # the original is untouched

@@ -104,6 +104,11 @@ def open_schema(
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+DESERIALIZE_LIMIT = 32 * 1024 * 1024
+"""A copy up to this size with no ``-wal`` or ``-journal`` is read into memory in one
+piece (``deserialize``: one read of its bytes instead of a file SQLite opens, checks
+and then backs up into memory); Python copies the bytes once more, so memory briefly
+holds two copies, hence half the in-memory limit."""
 IN_MEMORY_LIMIT = 64 * 1024 * 1024
 """Databases up to this size are worked on in memory; larger ones in a temporary file."""
 
@@ -235,13 +240,19 @@ def open_copied(
     """A session on the private copy ``copy`` made by :func:`copy_files` (again
     after a run had to give up a connection); its :attr:`~SqliteSession.integrity`
     says which check it passed."""
-    connection = connect(str(copy))
+    in_memory = _deserializable(copy)
+    connection = connect() if in_memory else connect(str(copy))
     try:
-        connection.execute(f"PRAGMA temp_store_directory = {_literal(str(workdir))}")
+        if in_memory:
+            connection.execute("PRAGMA temp_store = MEMORY")
+        else:
+            connection.execute(f"PRAGMA temp_store_directory = {_literal(str(workdir))}")
         if watch is not None:
             watch(_Checking(connection))  # a long check of a big file can still be stopped
+        if in_memory:
+            connection.deserialize(_read_without_wal_mode(copy))
         integrity = check(connection, where, reads)
-        if copy.stat().st_size > IN_MEMORY_LIMIT:
+        if not in_memory and copy.stat().st_size > IN_MEMORY_LIMIT:
             # Rollback journal in memory: the copy is private and thrown away.
             connection.execute("PRAGMA journal_mode = MEMORY")
             connection.execute("PRAGMA synchronous = OFF")
@@ -249,12 +260,13 @@ def open_copied(
             session.owns_temp_directory = True
             session.integrity = integrity
             return session
-        memory = connect()
-        connection.backup(memory)
-        connection.execute("PRAGMA temp_store_directory = ''")
-        connection.close()
-        connection = memory
-        connection.execute("PRAGMA temp_store = MEMORY")
+        if not in_memory:
+            memory = connect()
+            connection.backup(memory)
+            connection.execute("PRAGMA temp_store_directory = ''")
+            connection.close()
+            connection = memory
+            connection.execute("PRAGMA temp_store = MEMORY")
         session = _session(connection, step_timeout, where, watch)
         session.integrity = integrity
         return session
@@ -266,6 +278,26 @@ def open_copied(
     except BaseException:
         connection.close()
         raise
+
+
+def _deserializable(copy: Path) -> bool:
+    if not hasattr(sqlite3.Connection, "deserialize"):  # pragma: no cover - SQLite < 3.23
+        return False
+    if any(os.path.lexists(f"{copy}{suffix}") for suffix in COMPANIONS):
+        return False  # SQLite must recover it from its companion, on disk
+    return copy.stat().st_size <= DESERIALIZE_LIMIT
+
+
+def _read_without_wal_mode(copy: Path) -> bytearray:
+    """The bytes of ``copy``; a WAL database's marked for a rollback journal
+    (header bytes 18-19): with no ``-wal`` (there is none here) all its pages are
+    in the file, and a database in memory has no shared memory for a WAL."""
+    with copy.open("rb") as handle:
+        data = bytearray(os.fstat(handle.fileno()).st_size)
+        handle.readinto(data)
+    if data[18:20] == b"\x02\x02":
+        data[18:20] = b"\x01\x01"
+    return data
 
 
 def _session(
