@@ -158,3 +158,19 @@ def test_a_wal_database_without_its_wal_is_read_in_memory(tmp_path: Path) -> Non
     report = run(load_spec(spec), database_path=path)
     assert report.verdict == "PASS", [c.findings for c in report.checks]
     assert path.read_bytes()[18:20] == b"\x02\x02"  # the original is untouched
+
+
+def test_the_parent_a_spec_references_is_checked_without_a_foreign_key(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    """The audit reads ``unrelated`` for the reference the spec declares, although
+    the database has no foreign key to it."""
+    spec, database = build(tmp_path, "unrelated")
+    text = spec.read_text("utf-8").replace(
+        "      id: {type: TEXT, primary_key: true}\n",
+        "      id: {type: TEXT, primary_key: true}\n      owner: {references: unrelated.id}\n",
+    )
+    spec.write_text(text, "utf-8")
+    result = run_cli(spec, "--db", database)
+    assert result.status == 2
+    assert "the database is corrupt" in result.err

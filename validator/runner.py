@@ -440,8 +440,10 @@ def _opener(
 
 def _reads(spec: Spec) -> sqlite.Reads:
     """What a run of ``spec`` may read or write of a database: the tables its
-    rules and machines name, and every SQL statement it can run."""
+    rules and machines name (a reference's parent too: the audit reads it, even
+    where the database declares no foreign key), and every SQL statement it can run."""
     tables = [rule.name for rule in spec.tables]
+    tables += [c.references.table for rule in spec.tables for c in rule.columns if c.references]
     tables += [machine.table for machine in spec.machines]
     sql = [
         sqltext.render(statement.text)
