@@ -174,3 +174,14 @@ def test_the_parent_a_spec_references_is_checked_without_a_foreign_key(
     result = run_cli(spec, "--db", database)
     assert result.status == 2
     assert "the database is corrupt" in result.err
+
+
+def test_a_spec_that_touches_every_table_gets_the_whole_file_check(tmp_path: Path) -> None:
+    """It costs no more than every table one by one, and also finds pages used twice or never."""
+    spec, database = build(tmp_path, None)
+    text = spec.read_text("utf-8").replace(
+        "tables:\n", "tables:\n  unrelated:\n    columns:\n      id: {type: INTEGER}\n"
+    )
+    spec.write_text(text, "utf-8")
+    report = run(load_spec(spec), database_path=database)
+    assert report.integrity == "PRAGMA quick_check of the whole file"

@@ -98,7 +98,8 @@ class _Unknown(Exception):
 def _scope(connection: sqlite3.Connection, reads: Reads) -> Integrity:
     """The tables of the database ``reads`` names or touches, closed over foreign
     keys both ways (a write checks its parents; a delete reaches its children);
-    the whole file (``tables`` None) when a statement's footprint is unknown."""
+    the whole file (``tables`` None) when a statement's footprint is unknown, or
+    when that is every table anyway."""
     names = {
         name.casefold(): name
         for (name,) in connection.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")
@@ -115,6 +116,8 @@ def _scope(connection: sqlite3.Connection, reads: Reads) -> Integrity:
         if name not in found:
             found.add(name)
             pending.extend(related.get(name, ()))
+    if len(found) == len(names):  # every table: the whole file costs no more and sees more
+        return Integrity(None, len(names))
     return Integrity(tuple(sorted(names[name] for name in found)), len(names))
 
 
