@@ -2,7 +2,7 @@
 
     python benchmarks/run.py                # full run (~5 min) -> benchmarks/results.json
     python benchmarks/run.py --smoke        # tiny sizes, 1 repeat (CI) -> results-smoke.json
-    python benchmarks/run.py --only startup db --repeat 5 --sizes 10MB 100MB
+    python benchmarks/run.py --only startup audit --repeat 5 --sizes 10MB 100MB
 
 Every command is a subprocess of this interpreter (``sys.executable``) run
 from the repository root. Commands that are compared run interleaved
@@ -27,8 +27,10 @@ What is compared:
   phases load/run/render; time per criterion (goal: < 1 ms at 1,000), growth;
 - ``machine-N``: generated state machines of N states with ``reject_others``
   (goal: < 2 s at 40 states), time per transition check and growth;
-- ``db-SIZE``: ``--db`` on generated harness-shaped databases vs a plain
-  SQLite backup of the same file (goal: ratio <= 1.5; peak memory bounded);
+- ``audit-SIZE`` and ``invariants`` (``benchmarks/bench_audit.py``, which
+  replaces ``db-SIZE``): ``--db`` on generated harness-shaped databases vs the
+  ``sqlite3`` shell's ``.backup``, the audit vs its queries by hand, and the
+  cost of invariants;
 - ``spec-1MiB``: a spec just under the loader's 1 MiB limit (load and CLI);
 - ``params-N``: ``--list`` of an operation with N parameters (goal: < 2 s at
   20,000), and growth.
@@ -62,6 +64,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
+from bench_audit import bench_audit, bench_invariants
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "test_task_session.yaml"
@@ -676,68 +679,6 @@ def bench_machine(ctx: Context) -> Json:
     }
 
 
-def bench_db(ctx: Context) -> Json:
-    sizes = ctx.sizes or ([1 * MiB, 5 * MiB] if ctx.smoke else [10 * MiB, 100 * MiB, 1024 * MiB])
-    free = shutil.disk_usage(ctx.work).free
-    skipped = [size for size in sizes if size >= 1024 * MiB and free < 5 * 1024 * MiB]
-    sizes = [size for size in sizes if size not in skipped]
-    heading("db-SIZE", f"sizes {[mib(s) for s in sizes]}, interleaved with a plain backup")
-    if skipped:
-        line("skipped (less than 5 GB free)", ", ".join(mib(s) for s in skipped))
-    per = []
-    peak_bound = 160 * 1024  # KiB: the 64 MiB in-memory copy limit plus interpreter and caches
-    for size in sizes:
-        repeat = ctx.repeats(3 if size >= 1024 * MiB else 5)
-        path = ctx.work / f"harness_{size // MiB}MiB.db"
-        start = time.perf_counter()
-        shape = make_database(path, size)
-        made = time.perf_counter() - start
-        checked = validator(str(SPEC.relative_to(ROOT)), "--db", str(path), memory=True)
-        backup = Command("backup", [PY, "-c", BACKUP_SCRIPT, str(path), str(ctx.work)], memory=True)
-        a, b = interleave(ctx, [checked, backup], repeat)
-        ratios = ratio(a, b)
-        peaks = {"validator": max(s.peak_kib for s in a), "backup": max(s.peak_kib for s in b)}
-        per.append(
-            {
-                "target_bytes": size,
-                **shape,
-                "generate_s": made,
-                "repeat": repeat,
-                "medians_s": {"validator": median(a), "backup": median(b)},
-                "ratio": ratios,
-                "peak_rss_kib": peaks,
-                "ratio_met": ratios["median_of_pairs"] <= 1.5,
-            }
-        )
-        name = f"{mib(shape['bytes'])} file (made in {secs(made)})"
-        line(
-            f"{name}: validator --db", secs(median(a)), f"peak RSS {peaks['validator'] // 1024} MiB"
-        )
-        line(f"{name}: plain backup", secs(median(b)), f"peak RSS {peaks['backup'] // 1024} MiB")
-        line(f"{name}: ratio", f"{ratios['median_of_pairs']:.2f}", "goal <= 1.5")
-        path.unlink()
-    met_ratio = all(row["ratio_met"] for row in per)
-    met_memory = all(row["peak_rss_kib"]["validator"] <= peak_bound for row in per)
-    line("goal ratio <= 1.5 at every size", verdict(met_ratio))
-    line("goal validator peak RSS <= 160 MiB at every size", verdict(met_memory))
-    return {
-        "goal": "validator/backup <= 1.5; validator peak RSS bounded (<= 160 MiB at any size)",
-        "met": met_ratio and met_memory,
-        "met_ratio": met_ratio,
-        "met_memory": met_memory,
-        "skipped_sizes": skipped,
-        "peak_rss_by": "/usr/bin/time -f %M"
-        if TIME
-        else "wait4 ru_maxrss (floored at the runner's RSS)",
-        "commands": {
-            "validator": "python -m validator spec/test_task_session.yaml --db FILE",
-            "backup": "python -c BACKUP_SCRIPT FILE TMPDIR",
-            "backup_script": BACKUP_SCRIPT,
-        },
-        "per_size": per,
-    }
-
-
 def mib(size: int) -> str:
     return f"{size / MiB:.0f} MiB" if size < 1024 * MiB else f"{size / 1024 / MiB:.2f} GiB"
 
@@ -866,7 +807,8 @@ BENCHMARKS: dict[str, Callable[[Context], Json]] = {
     "handwritten": bench_handwritten,
     "criteria-N": bench_criteria,
     "machine-N": bench_machine,
-    "db-SIZE": bench_db,
+    "audit-SIZE": bench_audit,
+    "invariants": bench_invariants,
     "spec-1MiB": bench_spec_1mib,
     "params-N": bench_params,
     "mutate": bench_mutate,
@@ -911,7 +853,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, 1 repeat: does it run")
     parser.add_argument("--repeat", type=int, metavar="N", help="repeats of every measurement")
     parser.add_argument("--only", nargs="+", metavar="NAME", help=f"of: {', '.join(BENCHMARKS)}")
-    parser.add_argument("--sizes", nargs="+", type=parse_size, help="db-SIZE sizes (10MB 1GB)")
+    parser.add_argument("--sizes", nargs="+", type=parse_size, help="audit-SIZE sizes (10MB 1GB)")
     parser.add_argument(
         "--out",
         type=Path,

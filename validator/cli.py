@@ -98,6 +98,12 @@ def parser() -> commands.Parser:
         help="check a private copy of this existing SQLite database (never written)",
     )
     parser.add_argument(
+        "--full-check",
+        action="store_true",
+        help="--db: PRAGMA quick_check of the whole file, not only of the tables the spec "
+        "reads or writes (always so with --dump or --migrate)",
+    )
+    parser.add_argument(
         "--format", choices=FORMATS, default="text", help="report on standard output (text)"
     )
     parser.add_argument(
@@ -621,6 +627,7 @@ def _run_all(
                 audit_timeout=options.audit_timeout,
                 store=store.store if isinstance(store, FailureStore) else None,
                 progress=progress.count,
+                full_check=options.full_check,
             )
         except ValidatorError as exc:
             state.problems.extend(exc.problems)

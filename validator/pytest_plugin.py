@@ -164,6 +164,7 @@ class CheckItem(pytest.Item):
                 database_path=options.db,
                 select=lambda planned: planned.id == self.planned.id,
                 step_timeout=options.step_timeout,
+                full_check=options.full_check,  # full-check in [tool.validator]
             )
         except ValidatorError as exc:
             pytest.fail(_shown(str(exc)), pytrace=False)

@@ -174,6 +174,8 @@ class Report:
     schema: str
     checks: tuple[CheckResult, ...] = field(default_factory=tuple)
     machines: tuple[MachineSummary, ...] = ()
+    integrity: str = ""
+    """Which integrity check a copied database (``--db``) passed; empty otherwise."""
 
     @property
     def summary(self) -> Summary:

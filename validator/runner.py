@@ -22,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from . import loader, model, semantics, sqlite, validate
+from . import loader, model, semantics, sqlite, sqltext, validate
 from .checks import KINDS, Context, Kind
 from .checks import migrations as migrations_kind
 from .checks.base import Dump, Migration, Store, Target
@@ -122,6 +122,7 @@ def run(
     stop: Stop | None = None,
     access: Access | None = None,
     progress: Callable[[int, int], None] | None = None,
+    full_check: bool = False,
 ) -> Report:
     """Run the checks of ``spec`` and report them.
 
@@ -141,12 +142,16 @@ def run(
     receives what the checks touch (:meth:`Session.record`).
     ``progress(done, total)`` is told how many checks have run, from the
     calling thread (never the worker's) while it waits for them.
+    A copied database must pass ``PRAGMA quick_check`` of the tables the run
+    reads or writes (the report's ``integrity`` says which), or of the whole
+    file with ``full_check``, ``dump`` or ``migrations`` (which may read any).
     """
     if audit is None:
         audit = database_path is not None or bool(migrations)
     target = Target(audit=audit, migrations=tuple(migrations))
     order: list[str] = []
     units: list[Unit] = []
+    checked: list[sqlite.Integrity] = []
     for kind in KINDS:
         chosen = [p for p in kind.plan(spec, target) if select is None or select(p)]
         order += [p.id for p in chosen]
@@ -160,7 +165,11 @@ def run(
         else:
             if opened is not None:
                 raise UsageError.at(spec.source.at(()), "an opened session needs its schema text")
-            opener, shown = _opener(spec, schema, database_path, step_timeout, stack)
+            whole = full_check or dump is not None or bool(migrations)
+            reads = None if whole else _reads(spec)
+            opener, shown, checked = _opener(
+                spec, schema, database_path, step_timeout, stack, reads
+            )
         context = Context(_NOT_OPEN, clock or Clock(), dump, store, audit_timeout)
         engine = _Engine(spec, opener, units, context, target, step_timeout, stop, access)
         results = engine.run(progress, len(order))
@@ -170,6 +179,7 @@ def run(
         schema=shown,
         checks=tuple(results[check_id] for check_id in order if check_id in results),
         machines=tuple(summary(machine) for machine in spec.machines),
+        integrity=checked[0].describe() if checked else "",
     )
 
 
@@ -393,9 +403,12 @@ def _opener(
     database_path: Path | None,
     step_timeout: float,
     stack: ExitStack,
-) -> tuple[Opener, str]:
+    reads: sqlite.Reads | None = None,
+) -> tuple[Opener, str, list[sqlite.Integrity]]:
     """How to open the database the checks run on (again, if a worker had to be
-    given up), and how to name it."""
+    given up), how to name it, and (filled as it is opened) which integrity
+    check a copied database passed; ``reads`` narrows that check."""
+    checked: list[sqlite.Integrity] = []
     if database_path is not None:
         if schema is not None:
             raise UsageError.at(spec.source.at(()), "give either a schema or a database, not both")
@@ -413,8 +426,29 @@ def _opener(
                 folder.mkdir()
                 target = sqlite.copy_files(database_path, shown, folder)
             opened.append(target)
-            return sqlite.open_copied(target, Location(shown), workdir, step_timeout, watch)
+            session = sqlite.open_copied(
+                target, Location(shown), workdir, step_timeout, watch, reads
+            )
+            if session.integrity is not None and not checked:
+                checked.append(session.integrity)
+            return session
 
-        return copied, shown
+        return copied, shown, checked
     text, shown = read_schema(spec, schema)
-    return _text_opener(text, shown, step_timeout, None), shown
+    return _text_opener(text, shown, step_timeout, None), shown, checked
+
+
+def _reads(spec: Spec) -> sqlite.Reads:
+    """What a run of ``spec`` may read or write of a database: the tables its
+    rules and machines name (a reference's parent too: the audit reads it, even
+    where the database declares no foreign key), and every SQL statement it can run."""
+    tables = [rule.name for rule in spec.tables]
+    tables += [c.references.table for rule in spec.tables for c in rule.columns if c.references]
+    tables += [machine.table for machine in spec.machines]
+    sql = [
+        sqltext.render(statement.text)
+        for operation in spec.operations.values()
+        for statement in operation.all_sql()
+    ]
+    sql += [invariant.query.text for invariant in spec.invariants]
+    return sqlite.Reads(tuple(dict.fromkeys(tables)), tuple(dict.fromkeys(sql)))

@@ -48,11 +48,13 @@ def _check(check: CheckResult) -> dict[str, Any]:
 def document(report: Report) -> dict[str, Any]:
     """The report as JSON-ready data."""
     summary = report.summary
+    checked = {"integrity": report.integrity} if report.integrity else {}
     return {
         "version": FORMAT_VERSION,
         "spec": report.spec,
         "title": report.title,
         "schema": report.schema,
+        **checked,
         "verdict": report.verdict,
         "summary": {
             "total": summary.total,

@@ -29,6 +29,8 @@ class _Paint:
 
 def _render_one(report: Report, paint: _Paint, quiet: bool) -> list[str]:
     lines = [paint(visible(f"{report.title} ({report.spec}, schema {report.schema})"), _BOLD)]
+    if report.integrity:
+        lines.append(f"database checked: {report.integrity}")
     if quiet and all(check.outcome == "pass" for check in report.checks):
         lines = []  # -q: the summary line alone
     for section in SECTIONS:

@@ -34,6 +34,7 @@ from ..session import (
 from . import audit, introspect
 from .classify import error_kind, one_line
 from .guard import Guard, Mode
+from .integrity import Integrity
 
 _READ = sqlite3.SQLITE_READ
 _UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: (.+)$")
@@ -89,6 +90,8 @@ class SqliteSession(Session):
         self.script_files: dict[tuple[str, str], str] = {}
         """Which script (its name) created each of :attr:`objects`."""
         self.owns_temp_directory = False
+        self.integrity: Integrity | None = None
+        """Which integrity check the database passed when it was copied (``--db``)."""
         """Whether this session pointed SQLite's (process-wide) temporary folder
         at its private folder, which must be undone before that folder goes."""
 
