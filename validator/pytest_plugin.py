@@ -18,9 +18,10 @@ still selected (after ``-k``, ``--lf``...) go through one :func:`run`, on one
 schema, as the command line runs them; every item then reports its own result.
 So that item's duration holds the whole spec's, and the others take none.
 Under ``pytest-xdist`` every worker runs the specs of the items it was given:
-keep a spec on one worker with ``--dist loadfile`` (or ``--dist loadgroup``:
-every item is marked ``xdist_group`` with its spec's path), or a spec whose
-items are spread over both workers runs on both.
+``--dist loadfile`` keeps each spec on one worker; under the default ``load``
+a spec whose items were spread over two workers runs on both. (Marking items
+``xdist_group`` for ``--dist loadgroup`` would not help: xdist 3.8 groups by
+rewriting node ids, which pytest 9.2 no longer reads, pytest-xdist#1386.)
 
 A check that could not run (outcome ``error``) is a pytest *error*, as a
 broken fixture is, not a failure: the check runs in the item's setup, and an
@@ -146,12 +147,9 @@ class SpecFile(pytest.File):
             self.spec = load_spec(self.path, display_path(self.path))
         except ValidatorError as exc:
             raise SpecError(str(exc)) from None
-        group = _xdist_group(self)
         for planned in plan(self.spec):
             name = visible(planned.id)
             item: CheckItem = CheckItem.from_parent(self, name=name, planned=planned)
-            if group is not None:
-                item.add_marker(group)
             yield item
 
     def result(self, item: CheckItem) -> CheckResult:
@@ -261,14 +259,6 @@ def _run_checks(spec_file: SpecFile, ids: set[str]) -> Sequence[CheckResult]:
         step_timeout=options.step_timeout,
     )
     return report.checks
-
-
-def _xdist_group(spec_file: SpecFile) -> pytest.MarkDecorator | None:
-    """The ``xdist_group`` mark keeping the spec's items on one worker under
-    ``--dist loadgroup`` (None without pytest-xdist, whose mark it is)."""
-    if not spec_file.config.pluginmanager.hasplugin("xdist"):
-        return None
-    return pytest.mark.xdist_group(spec_file.nodeid)
 
 
 def explain(result: CheckResult) -> str:
