@@ -6,8 +6,8 @@ A YAML file is collected when it looks like a spec of this format and was
 named on the command line, is called ``test_*.yaml``, or lies in one of the
 ``specs`` of ``[tool.validator]`` in ``pyproject.toml`` (whose ``schema``,
 ``db`` and ``step-timeout`` are the defaults of the ``--validator-*``
-options, as for the command line: :mod:`validator.config`). Each item runs its
-own check, so ``-k``, ``--junitxml`` and ``pytest-xdist`` work as for any
+options, as for the command line: :mod:`validator.config`). Each item reports
+its own check, so ``-k``, ``--junitxml`` and ``pytest-xdist`` work as for any
 test; a failure shows the text report's explanation with the spec file and
 line, not a Python traceback. Installed, the plugin is also registered under
 the ``pytest11`` entry point.
@@ -24,8 +24,8 @@ a spec whose items were spread over two workers runs on both. (Marking items
 rewriting node ids, which pytest 9.2 no longer reads, pytest-xdist#1386.)
 
 A check that could not run (outcome ``error``) is a pytest *error*, as a
-broken fixture is, not a failure: the check runs in the item's setup, and an
-``error`` stops it there, so the terminal and ``--junitxml`` count it among
+broken fixture is, not a failure: the item takes its result in its setup, and
+an ``error`` stops it there, so the terminal and ``--junitxml`` count it among
 the errors. Titles, ids and messages come from the spec and the database:
 their control characters are shown as escapes (:mod:`validator.reports.escape`).
 """
