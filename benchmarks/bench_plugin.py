@@ -99,6 +99,18 @@ def judged(result: Json, key: str, goal: float, note: str) -> bool:
     return met
 
 
+def over_floor(result: Json) -> float:
+    """What the plugin adds to pytest's floor, as a fraction of the whole CLI run
+    (medians): the part of the plugin's time that is its own work."""
+    import run as harness
+
+    medians = result["medians_s"]
+    value: float = (medians["plugin_alone"] - medians["floor"]) / medians["cli"]
+    harness.line("(plugin_alone - floor) / cli", f"{value:.2f}", "the plugin's own work vs CLI")
+    result["plugin_alone_over_floor/cli"] = value
+    return value
+
+
 def shipped(ctx: Context) -> Json:
     import run as harness
 
@@ -113,6 +125,7 @@ def shipped(ctx: Context) -> Json:
     result["met"] = judged(result, "plugin_alone/cli", 1.3, "goal <= 1.3")
     judged(result, "plugin/cli", 1.3, "(every installed plugin)")
     judged(result, "floor/cli", 1.3, f"(pytest alone, {checks} trivial tests)")
+    over_floor(result)
     return {"checks": checks, **result}
 
 
@@ -134,6 +147,7 @@ def machines(ctx: Context) -> Json:
     met = judged(last, "plugin_alone/cli", 1.5, f"at {sizes[-1]} states, goal <= 1.5 at 40")
     judged(last, "plugin/cli", 1.5, "(every installed plugin)")
     judged(last, "floor/cli", 1.5, f"(pytest alone, {last['checks']} trivial tests)")
+    over_floor(last)
     counts = [row["checks"] for row in per]
     rows = harness.growth(counts, [row["medians_s"]["plugin_alone"] for row in per])
     harness.show_growth("plugin vs checks", rows)
@@ -175,6 +189,7 @@ def folder(ctx: Context) -> Json:
     met = judged(result, "plugin_alone/cli", 1.3, "goal <= 1.3")
     judged(result, "plugin/cli", 1.3, "(every installed plugin)")
     judged(result, "floor/cli", 1.3, f"(pytest alone, {count * 5} trivial tests)")
+    over_floor(result)
     return {"specs": count, "criteria_each": 5, "met": met if count >= 100 else None, **result}
 
 
