@@ -184,3 +184,22 @@ def test_a_spec_that_cannot_run_errs_in_every_item_once(
     out = result.stdout.str()
     assert out.count("schema.sql:1:") >= 3, out  # every item names the schema's problem
     assert "Traceback" not in out
+
+
+def test_an_item_outside_the_session_items_runs_alone(
+    pytester: pytest.Pytester, spec: Path, runs: Runs
+) -> None:
+    """An item the session's items did not hold when its spec ran (set up by
+    hand, as another plugin might) still gets its own result, from a run of its
+    own check."""
+    from validator.pytest_plugin import CheckItem
+
+    items, _ = pytester.inline_genitems(*QUIET, spec.name)
+    first, second = items[0], items[1]
+    assert isinstance(first, CheckItem) and isinstance(second, CheckItem)
+    first.session.items[:] = [first]
+    first.setup()
+    second.setup()
+    assert first.result is not None and first.result.outcome == "pass"
+    assert second.result is not None and second.result.outcome == "fail"
+    assert [checks for _, checks in runs] == [["criterion-passes"], ["criterion-fails"]]
