@@ -65,6 +65,7 @@ from typing import Any, TypeVar
 
 import yaml
 from bench_audit import bench_audit, bench_invariants
+from bench_plugin import bench_plugin
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "test_task_session.yaml"
@@ -812,6 +813,7 @@ BENCHMARKS: dict[str, Callable[[Context], Json]] = {
     "spec-1MiB": bench_spec_1mib,
     "params-N": bench_params,
     "mutate": bench_mutate,
+    "plugin": bench_plugin,
 }
 
 

@@ -1,11 +1,13 @@
 """The pytest plugin in-process (``pytester``): a check that could not run is a
 pytest error (also in pytest's own JUnit), a failing one a failure, and text from
-the spec is shown with its control characters escaped."""
+the spec is shown with its control characters escaped. Each spec runs once per
+session, only its selected checks, and a failing check fails its own item only."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -118,3 +120,86 @@ state_machines:
     out = result.stdout.str()
     assert "\x1b[2K" not in out
     assert "test_escapes.yaml::machine-m.a->b\\x1b[2K PASSED" in out
+
+
+Runs = list[tuple[str, list[str]]]
+
+
+@pytest.fixture
+def runs(monkeypatch: pytest.MonkeyPatch) -> Runs:
+    """Every run of a spec by the plugin in this process: its file and the checks it ran."""
+    from validator import pytest_plugin
+    from validator.results import Report
+
+    seen: Runs = []
+    real = pytest_plugin.run
+
+    def counting(spec: Any, **options: Any) -> Report:
+        seen.append((spec.file, []))
+        report = real(spec, **options)
+        seen[-1][1].extend(check.id for check in report.checks)
+        return report
+
+    monkeypatch.setattr(pytest_plugin, "run", counting)
+    return seen
+
+
+def test_a_spec_runs_once_and_a_failure_fails_its_item_only(
+    pytester: pytest.Pytester, spec: Path, runs: Runs
+) -> None:
+    result = pytester.runpytest(*QUIET, "-v", spec.name)
+    result.assert_outcomes(passed=1, failed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*::criterion-passes PASSED*",
+            "*::criterion-fails FAILED*",
+            "*::criterion-cannot-run ERROR*",
+        ]
+    )
+    assert runs == [
+        ("test_outcomes.yaml", ["criterion-passes", "criterion-fails", "criterion-cannot-run"])
+    ]
+
+
+def test_deselected_checks_do_not_run(pytester: pytest.Pytester, spec: Path, runs: Runs) -> None:
+    result = pytester.runpytest(*QUIET, spec.name, "-k", "passes or fails")
+    result.assert_outcomes(passed=1, failed=1, deselected=1)
+    assert runs == [("test_outcomes.yaml", ["criterion-passes", "criterion-fails"])]
+
+
+def test_each_spec_runs_once(pytester: pytest.Pytester, spec: Path, runs: Runs) -> None:
+    pytester.makefile(".yaml", test_again=SPEC.replace("name: outcomes", "name: again"))
+    result = pytester.runpytest(*QUIET, spec.name, "test_again.yaml")
+    result.assert_outcomes(passed=2, failed=2, errors=2)
+    assert sorted(file for file, _ in runs) == ["test_again.yaml", "test_outcomes.yaml"]
+
+
+def test_a_spec_that_cannot_run_errs_in_every_item_once(
+    pytester: pytest.Pytester, spec: Path, runs: Runs
+) -> None:
+    pytester.makefile(".sql", schema="CREATE TABLE t (id TEXT NOT NULL;\n")
+    result = pytester.runpytest(*QUIET, spec.name)
+    result.assert_outcomes(errors=3)
+    assert [file for file, _ in runs] == ["test_outcomes.yaml"]
+    out = result.stdout.str()
+    assert out.count("schema.sql:1:") >= 3, out  # every item names the schema's problem
+    assert "Traceback" not in out
+
+
+def test_an_item_outside_the_session_items_runs_alone(
+    pytester: pytest.Pytester, spec: Path, runs: Runs
+) -> None:
+    """An item the session's items did not hold when its spec ran (set up by
+    hand, as another plugin might) still gets its own result, from a run of its
+    own check."""
+    from validator.pytest_plugin import CheckItem
+
+    items, _ = pytester.inline_genitems(*QUIET, spec.name)
+    first, second = items[0], items[1]
+    assert isinstance(first, CheckItem) and isinstance(second, CheckItem)
+    first.session.items[:] = [first]
+    first.setup()
+    second.setup()
+    assert first.result is not None and first.result.outcome == "pass"
+    assert second.result is not None and second.result.outcome == "fail"
+    assert [checks for _, checks in runs] == [["criterion-passes"], ["criterion-fails"]]

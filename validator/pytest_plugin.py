@@ -6,15 +6,26 @@ A YAML file is collected when it looks like a spec of this format and was
 named on the command line, is called ``test_*.yaml``, or lies in one of the
 ``specs`` of ``[tool.validator]`` in ``pyproject.toml`` (whose ``schema``,
 ``db`` and ``step-timeout`` are the defaults of the ``--validator-*``
-options, as for the command line: :mod:`validator.config`). Each item runs its
-own check in its own database, so ``-k``, ``--junitxml`` and ``pytest-xdist``
-work as for any test; a failure shows the text report's explanation with the
-spec file and line, not a Python traceback. Installed, the plugin is also
-registered under the ``pytest11`` entry point.
+options, as for the command line: :mod:`validator.config`). Each item reports
+its own check, so ``-k``, ``--junitxml`` and ``pytest-xdist`` work as for any
+test; a failure shows the text report's explanation with the spec file and
+line, not a Python traceback. Installed, the plugin is also registered under
+the ``pytest11`` entry point.
+
+Collecting a spec loads and plans it, and runs nothing. A spec runs once per
+pytest process, at the first of its items to run: all its checks that are
+still selected (after ``-k``, ``--lf``...) go through one :func:`run`, on one
+schema, as the command line runs them; every item then reports its own result.
+So that item's duration holds the whole spec's, and the others take none.
+Under ``pytest-xdist`` every worker runs the specs of the items it was given:
+``--dist loadfile`` keeps each spec on one worker; under the default ``load``
+a spec whose items were spread over two workers runs on both. (Marking items
+``xdist_group`` for ``--dist loadgroup`` would not help: xdist 3.8 groups by
+rewriting node ids, which pytest 9.2 no longer reads, pytest-xdist#1386.)
 
 A check that could not run (outcome ``error``) is a pytest *error*, as a
-broken fixture is, not a failure: the check runs in the item's setup, and an
-``error`` stops it there, so the terminal and ``--junitxml`` count it among
+broken fixture is, not a failure: the item takes its result in its setup, and
+an ``error`` stops it there, so the terminal and ``--junitxml`` count it among
 the errors. Titles, ids and messages come from the spec and the database:
 their control characters are shown as escapes (:mod:`validator.reports.escape`).
 """
@@ -22,7 +33,7 @@ their control characters are shown as escapes (:mod:`validator.reports.escape`).
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +73,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 _SETTINGS = pytest.StashKey[argparse.Namespace]()
+_CHOSEN = pytest.StashKey[dict["SpecFile", set[str]]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -109,6 +121,10 @@ class SpecError(Exception):
     """The spec file is unusable; the message lists every located problem."""
 
 
+class SpecRunFailed(Exception):
+    """The spec could not run (its schema, its database): every item fails in setup."""
+
+
 class CheckFailed(Exception):
     """A check did not pass; carries its result for :meth:`CheckItem.repr_failure`."""
 
@@ -121,6 +137,10 @@ class SpecFile(pytest.File):
     """A spec: collects one :class:`CheckItem` per planned check."""
 
     spec: Spec
+    results: dict[str, CheckResult] | None = None
+    """The results of the spec's run in this process, by check id (once it ran)."""
+    failure: str | None = None
+    """Why the spec could not run at all (once it was tried)."""
 
     def collect(self) -> Iterator[CheckItem]:
         try:
@@ -132,6 +152,37 @@ class SpecFile(pytest.File):
             item: CheckItem = CheckItem.from_parent(self, name=name, planned=planned)
             yield item
 
+    def result(self, item: CheckItem) -> CheckResult:
+        """The result of ``item``'s check; the first call runs the spec's chosen checks.
+
+        Raises :class:`SpecRunFailed` when the spec could not run (for every item)."""
+        if self.results is None and self.failure is None:
+            self._run(_chosen(self.session).get(self, set()) | {item.planned.id})
+        if self.failure is not None:
+            raise SpecRunFailed(self.failure)
+        assert self.results is not None
+        found = self.results.get(item.planned.id)
+        if found is None:  # run outside the session's items (not chosen at the start)
+            found = self._run_alone(item.planned.id)
+        return found
+
+    def _run(self, ids: set[str]) -> None:
+        try:
+            report = _run_checks(self, ids)
+        except ValidatorError as exc:
+            self.failure = _shown(str(exc))
+            return
+        self.results = {result.id: result for result in report}
+
+    def _run_alone(self, check_id: str) -> CheckResult:
+        try:
+            (found,) = _run_checks(self, {check_id})
+        except ValidatorError as exc:
+            raise SpecRunFailed(_shown(str(exc))) from None
+        assert self.results is not None
+        self.results[check_id] = found
+        return found
+
     def repr_failure(  # type: ignore[override]
         self, excinfo: pytest.ExceptionInfo[BaseException]
     ) -> str:
@@ -141,7 +192,7 @@ class SpecFile(pytest.File):
 
 
 class CheckItem(pytest.Item):
-    """One check of a spec, run on its own."""
+    """One check of a spec: reports its result from the spec's one run."""
 
     def __init__(self, *, planned: Planned, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -152,23 +203,15 @@ class CheckItem(pytest.Item):
     result: CheckResult | None = None
 
     def setup(self) -> None:
-        """Run the check. One that could not run fails here, in setup, so pytest
-        counts it as an error (``pytrace=False``: the explanation, no traceback)."""
+        """Get the check's result (the first item of a spec runs the spec). One
+        that could not run fails here, in setup, so pytest counts it as an error
+        (``pytrace=False``: the explanation, no traceback)."""
         parent = self.parent
         assert isinstance(parent, SpecFile)
-        options = _settings(self.config)
         try:
-            report = run(
-                parent.spec,
-                schema=options.schema,
-                database_path=options.db,
-                select=lambda planned: planned.id == self.planned.id,
-                step_timeout=options.step_timeout,
-                full_check=options.full_check,  # full-check in [tool.validator]
-            )
-        except ValidatorError as exc:
-            pytest.fail(_shown(str(exc)), pytrace=False)
-        (self.result,) = report.checks
+            self.result = parent.result(self)
+        except SpecRunFailed as exc:
+            pytest.fail(str(exc), pytrace=False)
         if self.result.outcome == "error":
             pytest.fail(explain(self.result), pytrace=False)
 
@@ -190,6 +233,33 @@ class CheckItem(pytest.Item):
         location = self.planned.location
         title = visible(f"{self.planned.id}: {self.planned.title}")
         return self.path, max(location.line - 1, 0), title
+
+
+def _chosen(session: pytest.Session) -> dict[SpecFile, set[str]]:
+    """The ids of the checks each spec still has among the session's items (what
+    ``-k`` and other selections left), grouped in one pass the first time it is asked."""
+    stash = session.config.stash
+    if _CHOSEN not in stash:
+        chosen: dict[SpecFile, set[str]] = {}
+        for item in session.items:
+            if isinstance(item, CheckItem) and isinstance(item.parent, SpecFile):
+                chosen.setdefault(item.parent, set()).add(item.planned.id)
+        stash[_CHOSEN] = chosen
+    return stash[_CHOSEN]
+
+
+def _run_checks(spec_file: SpecFile, ids: set[str]) -> Sequence[CheckResult]:
+    """Run the checks ``ids`` of the spec together, as the command line runs a spec."""
+    options = _settings(spec_file.config)
+    report = run(
+        spec_file.spec,
+        schema=options.schema,
+        database_path=options.db,
+        select=lambda planned: planned.id in ids,
+        step_timeout=options.step_timeout,
+        full_check=options.full_check,  # full-check in [tool.validator]
+    )
+    return report.checks
 
 
 def explain(result: CheckResult) -> str:
