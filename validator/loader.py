@@ -173,8 +173,13 @@ def resolve_plain(text: str) -> Any:
     """Resolve an untagged plain scalar by YAML 1.2's core schema."""
     if not text:
         return None
-    if text[0] not in _MAYBE_NOT_TEXT:
+    first = text[0]
+    if first not in _MAYBE_NOT_TEXT:
         return text  # most scalars in a spec: names and words
+    if first in "tTfF":  # only a boolean, or a word (title, false_start): no number
+        return _BOOL.get(text, text)
+    if first in "nN":  # only a null, or a word (name, notes)
+        return None if _NULL.match(text) else text
     if _NULL.match(text):
         return None
     if text in _BOOL:
@@ -430,8 +435,9 @@ class _Builder:
                     container, path, depth, index = stack.pop()
                     continue
                 if kind is scalar_event and not event.anchor and not event.tag:
-                    text = event.value
-                    key = resolve_plain(text) if event.implicit[0] else text
+                    key = text = event.value
+                    if event.implicit[0] and (not text or text[0] in maybe_not_text):
+                        key = resolve_plain(text)
                 else:
                     key = self._given(event, (*path, "\0key"), depth + 1)
                 if not isinstance(event, scalar_event):
