@@ -19,6 +19,7 @@ values that neither ever says yes where ``jsonschema`` says no.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -67,14 +68,18 @@ def holds(schema: Any, value: Any) -> bool | None:
         return None
 
 
-def compiled(schema: Any) -> Check | None:
+def compiled(schema: Any, *, trusted: bool = False) -> Check | None:
     """``schema`` turned into a predicate (None: not interpretable here).
 
     Compiling once and calling often is what makes the spec format's check
     cheap; a schema seen once (an expectation) costs about the same either way.
+    A ``trusted`` schema's patterns (the spec format's own: fixed, and linear
+    in the text) are matched by ``re``, as ``jsonschema`` matches them, without
+    the bounded matcher's cost (4 microseconds a search, a third of checking
+    a spec's format).
     """
     try:
-        return _Compiler(schema).compile(schema)
+        return _Compiler(schema, trusted).compile(schema)
     except (_Unsupported, RecursionError):
         return None
 
@@ -190,9 +195,17 @@ def _all(checks: list[Check]) -> Check:
 class _Compiler:
     """Compiles one schema document (its ``$ref`` targets are inside it)."""
 
-    def __init__(self, root: Any) -> None:
+    def __init__(self, root: Any, trusted: bool = False) -> None:
         self.root = root
         self.targets: dict[str, Check] = {}
+        self.trusted = trusted
+
+    def matcher(self, pattern: str) -> Callable[[str], bool]:
+        """Whether ``pattern`` (checked by :func:`_regex`) matches somewhere in a text."""
+        if self.trusted:
+            search = re.compile(pattern).search
+            return lambda text: search(text) is not None
+        return lambda text: patterns.search(pattern, text)
 
     def compile(self, schema: Any) -> Check:
         if schema is True:
@@ -260,14 +273,13 @@ class _Compiler:
     def pattern_properties(self, argument: Any, _: dict[str, Any]) -> Check:
         if not isinstance(argument, dict):
             raise _Unsupported
-        checks = [(_regex(pattern), self.compile(sub)) for pattern, sub in argument.items()]
+        checks = [
+            (self.matcher(_regex(pattern)), self.compile(sub)) for pattern, sub in argument.items()
+        ]
         return lambda value: (
             not isinstance(value, dict)
             or all(
-                check(item)
-                for pattern, check in checks
-                for k, item in value.items()
-                if patterns.search(pattern, k)
+                check(item) for matches, check in checks for k, item in value.items() if matches(k)
             )
         )
 
@@ -276,11 +288,11 @@ class _Compiler:
         named = schema.get("patternProperties", {})
         if not isinstance(known, dict) or not isinstance(named, dict):
             raise _Unsupported
-        regexes = [_regex(pattern) for pattern in named]
+        regexes = [self.matcher(_regex(pattern)) for pattern in named]
         check = self.compile(argument)
 
         def other(key: str) -> bool:
-            return key not in known and not any(patterns.search(p, key) for p in regexes)
+            return key not in known and not any(matches(key) for matches in regexes)
 
         return lambda value: (
             not isinstance(value, dict)
@@ -336,8 +348,8 @@ class _Compiler:
     def pattern(self, argument: Any, _: dict[str, Any]) -> Check:
         if not isinstance(argument, str):
             raise _Unsupported
-        pattern = _regex(argument)
-        return lambda value: not isinstance(value, str) or patterns.search(pattern, value)
+        matches = self.matcher(_regex(argument))
+        return lambda value: not isinstance(value, str) or matches(value)
 
     def negation(self, argument: Any, _: dict[str, Any]) -> Check:
         check = self.compile(argument)

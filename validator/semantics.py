@@ -191,27 +191,29 @@ class _Checker:
         """Every reference in ``value`` (at ``path``) that is malformed or names
         nothing bound, located at the string that holds it."""
         for inner, text in templates.references(value):
-            where = self.source.at((*path, *inner))
+            # Located only when there is a problem: most references are fine.
             shown = f"${{{templates.shorten(text, 80)}}}"
             try:
                 parts = templates.split_reference(text)
             except templates.TemplateError:
-                yield Problem(where, f"malformed reference {shown}")
+                yield Problem(self.source.at((*path, *inner)), f"malformed reference {shown}")
                 continue
             for part in parts[1:]:
                 problem = templates.index_problem(part)
                 if problem is not None:
-                    yield Problem(where, f"{shown}: {problem}")
+                    yield Problem(self.source.at((*path, *inner)), f"{shown}: {problem}")
             head = parts[0]
             if head in templates.GENERATORS:
                 if len(parts) > 1:
                     yield Problem(
-                        where, f"{shown}: {head!r} is a generated value, it has no fields"
+                        self.source.at((*path, *inner)),
+                        f"{shown}: {head!r} is a generated value, it has no fields",
                     )
                 continue
             if head not in bound:
                 yield Problem(
-                    where, f"{shown}: {head!r} is not bound here (bound: {bound.listing()})"
+                    self.source.at((*path, *inner)),
+                    f"{shown}: {head!r} is not bound here (bound: {bound.listing()})",
                 )
 
     # -- fixtures ---------------------------------------------------------

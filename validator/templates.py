@@ -90,6 +90,8 @@ def references(value: Any, where: Where = ()) -> Iterator[tuple[Where, str]]:
     """Every reference inside ``value``, as (path of the string holding it, the
     reference's text), in document order; ``where`` is the path of ``value``."""
     if isinstance(value, str):
+        if "$" not in value:  # most strings: nothing to look for
+            return
         for match in _REFERENCE.finditer(value):
             if match.group(1) is not None:
                 yield where, match.group(1)
