@@ -62,6 +62,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
+from bench_floor import bench_floor
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "test_task_session.yaml"
@@ -870,6 +871,7 @@ BENCHMARKS: dict[str, Callable[[Context], Json]] = {
     "spec-1MiB": bench_spec_1mib,
     "params-N": bench_params,
     "mutate": bench_mutate,
+    "floor": bench_floor,
 }
 
 
