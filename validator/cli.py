@@ -20,7 +20,6 @@ import gc
 import os
 import signal
 import sys
-import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
@@ -323,6 +322,8 @@ def _guarded(argv: Sequence[str] | None) -> int:
         say("validator: internal error (a bug; please report it):")
         if sys.stderr is not None:
             with suppress(OSError, ValueError):
+                import traceback  # only for a bug
+
                 traceback.print_exc(file=sys.stderr)
         return EXIT_INTERNAL
 
