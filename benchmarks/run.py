@@ -69,6 +69,7 @@ from typing import Any, TypeVar
 
 import yaml
 from bench_audit import bench_audit, bench_invariants
+from bench_floor import bench_floor
 from bench_load import bench_load_phases, bench_quickschema
 from bench_plugin import bench_plugin
 
@@ -825,6 +826,7 @@ BENCHMARKS: dict[str, Callable[[Context], Json]] = {
     "plugin": bench_plugin,
     "quickschema": bench_quickschema,
     "load-phases": bench_load_phases,
+    "floor": bench_floor,
 }
 
 

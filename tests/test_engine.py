@@ -412,3 +412,22 @@ def test_an_opened_session_is_taken_over_by_the_run(tmp_path: Path) -> None:
         session.connection.execute("SELECT 1")
     with pytest.raises(UsageError):
         run(spec, opened=open_schema(SCHEMA, "x.sql"))
+
+
+def test_introspection_sees_every_change_of_the_schema_and_its_rollback() -> None:
+    """The schema's version is read again only once a statement that can change
+    it was prepared: a table made, rolled back, and made again by the same
+    (cached) statement is seen each time."""
+    session = open_schema("CREATE TABLE parent (id TEXT PRIMARY KEY);", "s.sql")
+    try:
+        assert session.table("parent") is not None
+        assert session.table("extra") is None
+        for _ in range(2):  # the second CREATE comes from sqlite3's statement cache
+            with session.isolated():
+                with session.guard.user("engine"):
+                    session.connection.execute("CREATE TABLE extra (id INTEGER)")
+                found = session.table("extra")
+                assert found is not None and [c.name for c in found.columns] == ["id"]
+            assert session.table("extra") is None  # rolled back: no longer there
+    finally:
+        session.close()

@@ -20,7 +20,6 @@ import gc
 import os
 import signal
 import sys
-import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
@@ -28,8 +27,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
-from . import __version__, baseline, commands, config
-from .affected import affected
+from . import __version__, commands, config
 from .checks.base import Migration
 from .checks.base import Target as CheckTarget
 from .discover import expand, looks_like_spec, repository_root
@@ -59,11 +57,10 @@ from .reports import FORMATS, RenderOptions, render
 from .reports.escape import visible
 from .results import Overall, Planned, Report
 from .runner import DEFAULT_AUDIT_TIMEOUT, Select, load_spec, plan, read_migrations, run
-from .selection import SelectionError, compile_expression, near
 from .session import DEFAULT_STEP_TIMEOUT
 
-if TYPE_CHECKING:
-    pass
+if TYPE_CHECKING:  # imported where used: a plain run needs neither
+    from . import baseline
 
 EXIT_PASS, EXIT_FAIL, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_OUTPUT = 2
@@ -329,6 +326,8 @@ def _guarded(argv: Sequence[str] | None) -> int:
         say("validator: internal error (a bug; please report it):")
         if sys.stderr is not None:
             with suppress(OSError, ValueError):
+                import traceback  # only for a bug
+
                 traceback.print_exc(file=sys.stderr)
         return EXIT_INTERNAL
 
@@ -432,6 +431,8 @@ def _baseline(options: argparse.Namespace) -> baseline.Baseline | None:
             where = Location("--write-baseline")
             raise UsageError.at(where, "expected --baseline FILE (or baseline in [tool.validator])")
         return None
+    from . import baseline
+
     if options.write_baseline:
         destination(path, Location(f"--baseline {path}"))
     return baseline.read(path, missing_ok=options.write_baseline)
@@ -451,6 +452,8 @@ def _gate(
 ) -> int:
     """Reports through the baseline: known failures do not fail the gate. With
     ``--write-baseline``, the file is written first and the run judged by it."""
+    from . import baseline
+
     if options.write_baseline:
         text = baseline.dump(reports, known, planned)
         try:
@@ -503,6 +506,8 @@ def _spec_paths(options: argparse.Namespace) -> list[Path]:
     specs = [path for path in paths if looks_like_spec(path)]
     others = [path for path in paths if path not in specs]
     unique = {os.path.realpath(path): path for path in specs}
+    from .affected import affected
+
     for path in affected(others, Path(), schema=options.schema):
         unique.setdefault(os.path.realpath(path), path)
     return list(unique.values())
@@ -511,6 +516,8 @@ def _spec_paths(options: argparse.Namespace) -> list[Path]:
 def _keyword(expression: str) -> Select | None:
     if not expression.strip():
         return None
+    from .selection import SelectionError, compile_expression
+
     try:
         return compile_expression(expression)
     except SelectionError as exc:
@@ -535,6 +542,8 @@ def _select(
 
 
 def _unknown_id(check_id: str, known: set[str]) -> str:
+    from .selection import near
+
     close = near(check_id, sorted(known))
     if not close:
         return "no check has this id (--list shows them)"

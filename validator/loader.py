@@ -247,8 +247,11 @@ def read_text(
         ) from None
 
 
-_NOT_YAML = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-"""Characters YAML 1.2 does not allow in a stream (controls, lone surrogates, U+FFFE/F)."""
+_NOT_YAML: re.Pattern[str] = yaml.reader.Reader.NON_PRINTABLE
+"""Characters YAML 1.2 does not allow in a stream (controls, lone surrogates, U+FFFE/F).
+PyYAML's own pattern for them (tab, LF, CR, U+0020-7E, U+0085, U+00A0-D7FF,
+U+E000-FFFD, U+10000-10FFFF and nothing else), compiled when ``yaml`` is imported:
+reused, not compiled a second time (a large Unicode class costs milliseconds)."""
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

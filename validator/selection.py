@@ -22,7 +22,6 @@ pass over the text.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Protocol
@@ -188,4 +187,6 @@ def compile_expression(expression: str) -> Matcher:
 
 def near(check_id: str, known: Collection[str], count: int = 5) -> list[str]:
     """The ids in ``known`` most like ``check_id``, best first (for "did you mean")."""
+    import difflib  # only for an unknown id
+
     return difflib.get_close_matches(check_id, known, n=count, cutoff=0.6)

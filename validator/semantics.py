@@ -17,6 +17,7 @@ from . import quickschema, sqltext, templates, validate, vocabulary
 from .errors import Location, Problem
 from .loader import Path_
 from .model import Call, Check, Criterion, Fixture, Operation, Spec, Sql, StateMachine, Step
+from .mutant_operators import OPERATORS
 from .sqlite import guard
 
 ITEM_NAMES = ("item", "index")
@@ -348,7 +349,6 @@ class _Checker:
         has such a mutant is known only to ``validator mutate``, which says so.)"""
         if not self.spec.ignored_mutants:
             return
-        from .mutants import OPERATORS  # the DDL reader, only for specs that need it
 
         seen: dict[str, Location] = {}
         for ignored in self.spec.ignored_mutants:

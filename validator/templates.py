@@ -9,9 +9,9 @@ string is formatted into it. ``$${`` writes a literal ``${``.
 
 from __future__ import annotations
 
+import os
 import re
 import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -42,7 +42,18 @@ class Clock:
         return datetime.fromtimestamp(self._now(), UTC).strftime("%Y-%m-%d %H:%M:%S")
 
     def generators(self) -> dict[str, Callable[[], Any]]:
-        return {"uuid": lambda: str(uuid.uuid4()), "now_ms": self.now_ms, "now": self.now}
+        return {"uuid": uuid4, "now_ms": self.now_ms, "now": self.now}
+
+
+def uuid4() -> str:
+    """A random (version 4) UUID, as ``str(uuid.uuid4())`` writes it: the same
+    16 random bytes with the same version and variant bits, without importing
+    :mod:`uuid` (which imports :mod:`platform`: 1% of a run)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40  # version 4
+    raw[8] = raw[8] & 0x3F | 0x80  # variant RFC 4122
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 GENERATORS = frozenset(("uuid", "now_ms", "now"))

@@ -30,7 +30,6 @@ Only schema positions are read: nothing inside ``const``, ``enum``,
 
 from __future__ import annotations
 
-import difflib
 import itertools
 from dataclasses import dataclass
 from typing import Any
@@ -172,6 +171,8 @@ def unknown(keyword: str) -> str:
     if hint is None:
         meant = _BY_CASE.get(keyword.lower())
         if meant is None:
+            import difflib  # only for an unknown keyword
+
             close = difflib.get_close_matches(keyword, sorted(KEYWORDS), n=1, cutoff=0.75)
             meant = close[0] if close else None
         if meant is not None:

@@ -100,6 +100,11 @@ class Guard:
         """While set, what the user's and the engine's statements touch (``--coverage``).
         Statements are recorded as they are prepared: a statement the connection's
         cache prepared before recording began is not seen again."""
+        self.schema_changes = 0
+        """How many times the authorizer was asked about an action that can change a
+        schema (CREATE, DROP, ALTER, ANALYZE, ATTACH, DETACH), in any mode. It is
+        asked whenever a statement is prepared, and SQLite prepares a cached
+        statement again before running it on a schema changed since."""
         for limit, value in _LIMITS.items():
             connection.setlimit(limit, value)
         self.base_bytes = _size(connection, "main")
@@ -186,6 +191,8 @@ class Guard:
         self, action: int, arg1: str | None, arg2: str | None, _db: str | None, _trigger: str | None
     ) -> int:
         try:
+            if action in _SCHEMA_CHANGES:
+                self.schema_changes += 1
             if self.footprint is not None and arg1 and action in _TRACKED:
                 self.footprint.append((action, arg1))
             if self.access is not None and self.mode not in (None, "schema"):
@@ -248,6 +255,21 @@ def refusal(mode: Mode, action: int, arg1: str | None, arg2: str | None) -> str 
 _TRACKED = frozenset(
     {sqlite3.SQLITE_READ, sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE}
 )
+
+_SCHEMA_CHANGES = frozenset(
+    {
+        sqlite3.SQLITE_CREATE_INDEX, sqlite3.SQLITE_CREATE_TABLE, sqlite3.SQLITE_CREATE_TEMP_INDEX,
+        sqlite3.SQLITE_CREATE_TEMP_TABLE, sqlite3.SQLITE_CREATE_TEMP_TRIGGER,
+        sqlite3.SQLITE_CREATE_TEMP_VIEW, sqlite3.SQLITE_CREATE_TRIGGER, sqlite3.SQLITE_CREATE_VIEW,
+        sqlite3.SQLITE_CREATE_VTABLE, sqlite3.SQLITE_DROP_INDEX, sqlite3.SQLITE_DROP_TABLE,
+        sqlite3.SQLITE_DROP_TEMP_INDEX, sqlite3.SQLITE_DROP_TEMP_TABLE,
+        sqlite3.SQLITE_DROP_TEMP_TRIGGER, sqlite3.SQLITE_DROP_TEMP_VIEW,
+        sqlite3.SQLITE_DROP_TRIGGER,
+        sqlite3.SQLITE_DROP_VIEW, sqlite3.SQLITE_DROP_VTABLE, sqlite3.SQLITE_ALTER_TABLE,
+        sqlite3.SQLITE_ANALYZE, sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH,
+    }
+)  # fmt: skip
+"""Authorizer actions of statements that can change a schema."""
 
 _READ_ACTIONS = frozenset(
     {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
