@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from validator import load_spec, run
+from validator import load_spec, patterns, run, runner
 from validator.cli import main
 from validator.results import Report
 from validator.runner import plan
@@ -98,6 +98,32 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> RunCli:
         return Outcome(status, captured.out, captured.err)
 
     return run
+
+
+SHORT_GRACE = 0.2
+"""Seconds past the step timeout after which tests count a statement as stuck in
+one SQL function call (the product waits :data:`validator.runner.GRACE`)."""
+
+SHORT_PATTERN_BUDGET = 0.1
+"""Seconds of pattern matching per expectation in tests that must run out of
+it (the product allows :data:`validator.patterns.BUDGET`)."""
+
+
+@pytest.fixture
+def short_grace(monkeypatch: pytest.MonkeyPatch) -> float:
+    """The watchdog's grace cut to :data:`SHORT_GRACE` for this test: a test of a
+    statement stuck in one call waits for the grace, not for the product's second.
+    What is tested is unchanged (the call still outlasts timeout and grace)."""
+    monkeypatch.setattr(runner, "GRACE", SHORT_GRACE)
+    return SHORT_GRACE
+
+
+@pytest.fixture
+def short_pattern_budget(monkeypatch: pytest.MonkeyPatch) -> float:
+    """The pattern budget cut to :data:`SHORT_PATTERN_BUDGET` for a test whose
+    pattern backtracks without end (it would outlast any budget)."""
+    monkeypatch.setattr(patterns, "BUDGET", SHORT_PATTERN_BUDGET)
+    return SHORT_PATTERN_BUDGET
 
 
 @pytest.fixture

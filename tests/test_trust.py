@@ -370,7 +370,7 @@ schema: schema.sql
 operations:
   search:
     returns:
-      one: SELECT instr(printf('%.*c', 1000000, 'a'), printf('%.*c', 500000, 'a') || 'b') AS n
+      one: SELECT instr(printf('%.*c', 700000, 'a'), printf('%.*c', 350000, 'a') || 'b') AS n
   count: {returns: {one: "SELECT count(*) AS n FROM orders"}}
 criteria:
   - id: expensive
@@ -384,22 +384,24 @@ criteria:
 """
 
 
+@pytest.mark.usefixtures("short_grace")
 def test_one_expensive_function_call_costs_only_its_check(tmp_path: Path) -> None:
-    """instr over a megabyte runs for seconds inside one SQLite call (minutes at a
+    """instr over 700 kB runs for seconds inside one SQLite call (minutes at a
     few megabytes), where no progress handler runs; the watchdog gives up on it
-    after the step timeout and the next check runs on the database set up again.
-    (Sized to end by itself a few seconds later: the abandoned thread burns a core
-    until then.)"""
+    after the step timeout and its grace (some ten times less than the call
+    takes), and the next check runs on the database set up again. (Sized to end
+    by itself a few seconds later: the abandoned thread burns a core until then.)"""
     report = run(load_spec(write(tmp_path, EXPENSIVE_SPEC, ORDERS)), step_timeout=0.3)
     outcomes = {check.id: check.outcome for check in report.checks}
     assert outcomes == {"criterion-expensive": "error", "criterion-after": "pass"}
     assert "cannot interrupt" in report.checks[0].message
 
 
+@pytest.mark.usefixtures("short_grace")
 def test_an_expensive_function_in_the_schema_is_a_located_error(tmp_path: Path) -> None:
     schema = ORDERS + (
-        "CREATE TABLE t AS SELECT instr(printf('%.*c', 1000000, 'a'),"
-        " printf('%.*c', 500000, 'a') || 'b') AS n;\n"
+        "CREATE TABLE t AS SELECT instr(printf('%.*c', 700000, 'a'),"
+        " printf('%.*c', 350000, 'a') || 'b') AS n;\n"
     )
     spec = load_spec(write(tmp_path, ISOLATION_SPEC, schema))
     with pytest.raises(SchemaError) as caught:
