@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import compileall
 import os
+import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,6 +100,25 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> RunCli:
         return Outcome(status, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _bytecode_cache_for_subprocesses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Python processes the tests start compile the package once per session, into
+    a folder of the session's temporary directory, not once per process (these
+    machines set ``PYTHONDONTWRITEBYTECODE``); nothing is written to the tree."""
+    prefix = str(tmp_path_factory.mktemp("pycache"))
+    with pytest.MonkeyPatch.context() as patch:
+        # Compiled here first, so that no test's first child pays for it: the
+        # package, and what a run imports (the prefix replaces every __pycache__).
+        patch.setattr(sys, "pycache_prefix", prefix)
+        compileall.compile_dir(ROOT / "validator", quiet=1)
+        patch.undo()
+        patch.setenv("PYTHONPYCACHEPREFIX", prefix)
+        patch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+        warm = [sys.executable, "-m", "validator", str(SPEC)]
+        subprocess.run(warm, cwd=ROOT, stdout=subprocess.DEVNULL, check=True)
+        yield
 
 
 SHORT_GRACE = 0.2
