@@ -179,6 +179,14 @@ def test_well_formed_is_never_wrong(schema: Any) -> None:
         assert _jsonschema_valid(schema), schema
 
 
+@pytest.mark.parametrize("names", [[[]], [{}], "objekt", [], ["string", "string"]])
+def test_a_type_that_names_no_json_type_is_left_to_jsonschema(names: Any) -> None:
+    """Found by the spec-shaped property: ``type: [[]]`` raised TypeError (a list
+    is unhashable) where it must only be left to jsonschema."""
+    assert well_formed({"type": names}) is None
+    assert not _jsonschema_valid({"type": names})
+
+
 @FAST
 @given(VALUES, VALUES)
 def test_equal_is_json_equality(one: Any, other: Any) -> None:
