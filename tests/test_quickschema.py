@@ -12,6 +12,7 @@ must answer as Python's ``re`` does.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -93,8 +94,16 @@ def _jsonschema_valid(schema: Any) -> bool:
     return True
 
 
-FAST = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-LIGHT = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SCALE = 20 if os.environ.get("HYPOTHESIS_PROFILE") == "thorough" else 1
+"""``HYPOTHESIS_PROFILE=thorough`` runs 20 times as many examples (as in
+test_properties.py); a default run draws fresh ones each time."""
+
+FAST = settings(
+    max_examples=150 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+LIGHT = settings(
+    max_examples=60 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 """For properties of one function over simple inputs."""
 
 
