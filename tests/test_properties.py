@@ -43,7 +43,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, given, seed, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 FUZZ_SCRIPT = ROOT / "fuzz" / "fuzz_spec_loader.py"
@@ -125,9 +125,17 @@ def test_load_spec_on_json_documents_gives_a_spec_or_a_located_error(workdir: Pa
     load()
 
 
+COVERAGE_SEED = 20261202
+"""The two properties below also assert that their examples reach every layer (or
+a run of the engine): with fresh examples each run that held most times only (50
+spec-shaped documents once reached no semantic refusal). Seeded, they draw the
+same examples every run; the other properties and the fuzz target draw fresh ones."""
+
+
 def test_load_spec_on_spec_shaped_documents_reaches_every_layer(workdir: Path) -> None:
     outcomes: Counter[str] = Counter()
 
+    @seed(COVERAGE_SEED)
     @budget(50)
     @given(fuzz.dumped(fuzz.spec_documents()))
     def load(text: str) -> None:
@@ -147,6 +155,7 @@ def test_load_spec_on_spec_shaped_documents_reaches_every_layer(workdir: Path) -
 def test_cli_exits_0_1_or_2_without_traceback(workdir: Path) -> None:
     outcomes: Counter[str] = Counter()
 
+    @seed(COVERAGE_SEED)
     @budget(30)
     @given(fuzz.cli_cases())
     def run(case: Any) -> None:
