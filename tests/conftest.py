@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import compileall
 import os
+import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from validator import load_spec, run
+from validator import load_spec, patterns, run, runner
 from validator.cli import main
 from validator.results import Report
 from validator.runner import plan
@@ -98,6 +100,51 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> RunCli:
         return Outcome(status, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _bytecode_cache_for_subprocesses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Python processes the tests start compile the package once per session, into
+    a folder of the session's temporary directory, not once per process (these
+    machines set ``PYTHONDONTWRITEBYTECODE``); nothing is written to the tree."""
+    prefix = str(tmp_path_factory.mktemp("pycache"))
+    with pytest.MonkeyPatch.context() as patch:
+        # Compiled here first, so that no test's first child pays for it: the
+        # package, and what a run imports (the prefix replaces every __pycache__).
+        patch.setattr(sys, "pycache_prefix", prefix)
+        compileall.compile_dir(ROOT / "validator", quiet=1)
+        patch.undo()
+        patch.setenv("PYTHONPYCACHEPREFIX", prefix)
+        patch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+        warm = [sys.executable, "-m", "validator", str(SPEC)]
+        subprocess.run(warm, cwd=ROOT, stdout=subprocess.DEVNULL, check=True)
+        yield
+
+
+SHORT_GRACE = 0.2
+"""Seconds past the step timeout after which tests count a statement as stuck in
+one SQL function call (the product waits :data:`validator.runner.GRACE`)."""
+
+SHORT_PATTERN_BUDGET = 0.1
+"""Seconds of pattern matching per expectation in tests that must run out of
+it (the product allows :data:`validator.patterns.BUDGET`)."""
+
+
+@pytest.fixture
+def short_grace(monkeypatch: pytest.MonkeyPatch) -> float:
+    """The watchdog's grace cut to :data:`SHORT_GRACE` for this test: a test of a
+    statement stuck in one call waits for the grace, not for the product's second.
+    What is tested is unchanged (the call still outlasts timeout and grace)."""
+    monkeypatch.setattr(runner, "GRACE", SHORT_GRACE)
+    return SHORT_GRACE
+
+
+@pytest.fixture
+def short_pattern_budget(monkeypatch: pytest.MonkeyPatch) -> float:
+    """The pattern budget cut to :data:`SHORT_PATTERN_BUDGET` for a test whose
+    pattern backtracks without end (it would outlast any budget)."""
+    monkeypatch.setattr(patterns, "BUDGET", SHORT_PATTERN_BUDGET)
+    return SHORT_PATTERN_BUDGET
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ from conftest import ROOT, SPEC, RunCli
 
 from validator import SchemaError, load_spec, run, sqlite
 from validator.results import Report
+from validator.sqlite import guard as sqlite_guard
+from validator.sqlite import session as sqlite_session
 from validator.sqlite.guard import GROWTH_BYTES
 
 ORDERS = """\
@@ -311,7 +313,7 @@ operations:
       - |
         INSERT INTO junk
         WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300)
-        SELECT zeroblob(1000000) FROM c
+        SELECT zeroblob(100000) FROM c
 criteria:
   - id: temp
     title: TEMP tables are capped too
@@ -321,13 +323,31 @@ criteria:
 """
 
 
+SMALL_CAP = 16 * 1024 * 1024
+"""The growth cap (and the result cap) the two tests below fill: a tenth of the
+product's, so that they write 30 MB rather than 300 MB (which took more than the
+step timeout on a loaded machine: the test ended by time, not by the cap)."""
+
+UNHURRIED = 600.0
+"""A step timeout the tests below never reach: only the cap may end their steps."""
+
+
+@pytest.fixture
+def small_caps(monkeypatch: pytest.MonkeyPatch) -> int:
+    """The growth and result caps at :data:`SMALL_CAP` (read where they are applied)."""
+    monkeypatch.setattr(sqlite_guard, "GROWTH_BYTES", SMALL_CAP)
+    monkeypatch.setattr(sqlite_session, "MAX_RESULT_BYTES", SMALL_CAP)
+    return SMALL_CAP
+
+
+@pytest.mark.usefixtures("small_caps")
 def test_temp_tables_are_capped(tmp_path: Path) -> None:
-    (check,) = run(load_spec(write(tmp_path, TEMP_SPEC, ORDERS))).checks
+    (check,) = run(load_spec(write(tmp_path, TEMP_SPEC, ORDERS)), step_timeout=UNHURRIED).checks
     assert check.outcome == "error", check.message
     assert "size limit" in check.message
 
 
-def test_a_huge_result_stops_at_the_memory_cap(tmp_path: Path) -> None:
+def test_a_huge_result_stops_at_the_memory_cap(tmp_path: Path, small_caps: int) -> None:
     spec = TEMP_SPEC.replace(
         '      - {call: fill}\n      - {call: fill, expect: {type: "null"}}',
         "      - {call: big, as: rows}",
@@ -335,15 +355,15 @@ def test_a_huge_result_stops_at_the_memory_cap(tmp_path: Path) -> None:
         "operations:\n",
         "operations:\n  big:\n    returns:\n      many: |\n"
         "        WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200)\n"
-        "        SELECT zeroblob(1000000) AS b FROM c\n",
+        "        SELECT zeroblob(100000) AS b FROM c\n",
     )
     spec = spec.replace(
         "    title: TEMP tables are capped too\n",
         "    title: big\n    expect: {rows: {type: array}}\n",
     )
-    (check,) = run(load_spec(write(tmp_path, spec, ORDERS))).checks
+    (check,) = run(load_spec(write(tmp_path, spec, ORDERS)), step_timeout=UNHURRIED).checks
     assert check.outcome == "error", check.message
-    assert "more than 64 MiB" in check.message
+    assert f"more than {small_caps // (1024 * 1024)} MiB" in check.message
 
 
 # -- 6. nothing the engine reads on the user's behalf hangs ---------------------------
@@ -370,7 +390,7 @@ schema: schema.sql
 operations:
   search:
     returns:
-      one: SELECT instr(printf('%.*c', 1000000, 'a'), printf('%.*c', 500000, 'a') || 'b') AS n
+      one: SELECT instr(printf('%.*c', 700000, 'a'), printf('%.*c', 350000, 'a') || 'b') AS n
   count: {returns: {one: "SELECT count(*) AS n FROM orders"}}
 criteria:
   - id: expensive
@@ -384,22 +404,24 @@ criteria:
 """
 
 
+@pytest.mark.usefixtures("short_grace")
 def test_one_expensive_function_call_costs_only_its_check(tmp_path: Path) -> None:
-    """instr over a megabyte runs for seconds inside one SQLite call (minutes at a
+    """instr over 700 kB runs for seconds inside one SQLite call (minutes at a
     few megabytes), where no progress handler runs; the watchdog gives up on it
-    after the step timeout and the next check runs on the database set up again.
-    (Sized to end by itself a few seconds later: the abandoned thread burns a core
-    until then.)"""
+    after the step timeout and its grace (some ten times less than the call
+    takes), and the next check runs on the database set up again. (Sized to end
+    by itself a few seconds later: the abandoned thread burns a core until then.)"""
     report = run(load_spec(write(tmp_path, EXPENSIVE_SPEC, ORDERS)), step_timeout=0.3)
     outcomes = {check.id: check.outcome for check in report.checks}
     assert outcomes == {"criterion-expensive": "error", "criterion-after": "pass"}
     assert "cannot interrupt" in report.checks[0].message
 
 
+@pytest.mark.usefixtures("short_grace")
 def test_an_expensive_function_in_the_schema_is_a_located_error(tmp_path: Path) -> None:
     schema = ORDERS + (
-        "CREATE TABLE t AS SELECT instr(printf('%.*c', 1000000, 'a'),"
-        " printf('%.*c', 500000, 'a') || 'b') AS n;\n"
+        "CREATE TABLE t AS SELECT instr(printf('%.*c', 700000, 'a'),"
+        " printf('%.*c', 350000, 'a') || 'b') AS n;\n"
     )
     spec = load_spec(write(tmp_path, ISOLATION_SPEC, schema))
     with pytest.raises(SchemaError) as caught:

@@ -243,7 +243,7 @@ class _Compiler:
 
     def type(self, argument: Any, _: dict[str, Any]) -> Check:
         names = [argument] if isinstance(argument, str) else argument
-        if not isinstance(names, list) or not all(name in _TYPES for name in names):
+        if not isinstance(names, list) or not all(_type_name(name) for name in names):
             raise _Unsupported
         tests = [_TYPES[name] for name in names]
         return tests[0] if len(tests) == 1 else lambda v: any(test(v) for test in tests)
@@ -445,6 +445,11 @@ _COUNTS = frozenset(_SIZES)
 _NUMBERS = frozenset(_BOUNDS)
 
 
+def _type_name(name: Any) -> bool:
+    """Whether ``name`` names a JSON type (a list or mapping there is unhashable)."""
+    return isinstance(name, str) and name in _TYPES
+
+
 def well_formed(schema: Any) -> bool | None:
     """True when ``schema`` is certainly a valid draft 2020-12 schema (made only
     of the keywords above, with arguments of the right shape), else None."""
@@ -483,7 +488,7 @@ def _check_keyword(keyword: str, argument: Any) -> None:
         _number(argument)
     elif keyword == "type":
         names = [argument] if isinstance(argument, str) else argument
-        if not isinstance(names, list) or not names or not all(n in _TYPES for n in names):
+        if not isinstance(names, list) or not names or not all(map(_type_name, names)):
             raise _Unsupported
         if len(set(names)) != len(names):
             raise _Unsupported
