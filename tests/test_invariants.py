@@ -149,14 +149,7 @@ def test_only_invariants_that_read_what_a_call_wrote_run_again(
 
 def test_the_invariant_check_audits_existing_rows(run_cli: RunCli, tmp_path: Path) -> None:
     spec = write(tmp_path)
-    database = tmp_path / "books.db"
-    connection = sqlite3.connect(database)
-    connection.executescript(
-        SCHEMA
-        + "INSERT INTO accounts VALUES ('ok', 3), ('bad', 99);"
-        + "INSERT INTO entries (account_id, amount) VALUES ('ok', 3), ('bad', 1);"
-    )
-    connection.close()
+    database = _books_breaking_balance(tmp_path)
     report = run(load_spec(spec), database_path=database, select=lambda p: "invariant" in p.id)
     balance = report.checks[0]
     assert balance.id == "invariant-balance" and balance.outcome == "fail"
