@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import compileall
+import gc
 import os
 import subprocess
 import sys
@@ -154,3 +155,11 @@ def python() -> str:
 
 pytest_plugins = ("pytester",)
 """``pytester`` runs pytest in-process for the plugin's tests."""
+
+
+@pytest.fixture(autouse=True)
+def _nothing_stays_frozen() -> Iterator[None]:
+    """The plugin freezes the collector's view after collecting specs; an inner
+    pytest run in this process (``pytester``) must not leave the outer one so."""
+    yield
+    gc.unfreeze()

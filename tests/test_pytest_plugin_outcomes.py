@@ -5,6 +5,7 @@ session, only its selected checks, and a failing check fails its own item only."
 
 from __future__ import annotations
 
+import gc
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -203,3 +204,18 @@ def test_an_item_outside_the_session_items_runs_alone(
     assert first.result is not None and first.result.outcome == "pass"
     assert second.result is not None and second.result.outcome == "fail"
     assert [checks for _, checks in runs] == [["criterion-passes"], ["criterion-fails"]]
+
+
+def test_collected_specs_are_moved_out_of_the_collectors_sight(
+    pytester: pytest.Pytester, spec: Path
+) -> None:
+    gc.unfreeze()
+    pytester.runpytest_inprocess(*QUIET, spec.name)
+    assert gc.get_freeze_count() > 0
+
+
+def test_a_session_without_specs_leaves_the_collector_alone(pytester: pytest.Pytester) -> None:
+    gc.unfreeze()
+    pytester.makepyfile(test_plain="def test_nothing():\n    assert True\n")
+    pytester.runpytest_inprocess(*QUIET, "test_plain.py").assert_outcomes(passed=1)
+    assert gc.get_freeze_count() == 0
