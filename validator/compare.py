@@ -1,7 +1,7 @@
 """Comparisons between fields of results: ``that: ["stored.finished_at >= stored.started_at"]``.
 
 A comparison is ``OPERAND OP OPERAND`` with OP one of ``== != < <= > >=``. An
-operand is a reference to a bound result (``stored.total_iterations``,
+operand is a reference to a bound result (``stored.line_count``,
 ``rows.0.id``), ``len(REFERENCE)`` (the length of a list, a mapping or a
 string), or a literal: a number, a quoted string (``'done'`` or ``"done"``),
 ``true``, ``false`` or ``null``. Equality is JSON's (``1 == 1.0``, ``true`` is

@@ -125,7 +125,7 @@ class Mutant:
 
     @property
     def title(self) -> str:
-        """The rule the edit breaks, as ``-k`` matches it: ``tasks.display_id UNIQUE``."""
+        """The rule the edit breaks, as ``-k`` matches it: ``orders.reference UNIQUE``."""
         return str(self.subject)
 
 

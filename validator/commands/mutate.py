@@ -60,7 +60,7 @@ def parser(prog: str) -> argparse.ArgumentParser:
         metavar="EXPR",
         default="",
         help="run only the mutants whose id or rule matches, as pytest's -k "
-        "(e.g. -k 'tasks.status and not drop-check-value')",
+        "(e.g. -k 'orders.state and not drop-check-value')",
     )
     parser.add_argument(
         "--id",

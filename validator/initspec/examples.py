@@ -161,7 +161,7 @@ def _unique_params(rows: Rows) -> Iterator[str]:
 
 
 def noun(table: str) -> str:
-    """A table's name as a noun: ``agent_sessions`` -> ``agent session``."""
+    """A table's name as a noun: ``order_lines`` -> ``order line``."""
     found = words(table)
     if not found:
         return f"row of {table}"

@@ -57,16 +57,16 @@ def sql_string(text: str) -> str:
 
 
 def words(name: str) -> list[str]:
-    """The ASCII words of ``name`` (``agent_sessions`` -> ``agent``, ``sessions``)."""
+    """The ASCII words of ``name`` (``order_lines`` -> ``order``, ``lines``)."""
     found = []
     for word in _WORD.findall(name):
-        # split camelCase too: "taskList" -> "task", "List"
+        # split camelCase too: "orderList" -> "order", "List"
         found.extend(re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+|[0-9]+", word) or [word])
     return found
 
 
 def singular(word: str) -> str:
-    """An English plural's singular, by the common rules (``tasks`` -> ``task``,
+    """An English plural's singular, by the common rules (``orders`` -> ``order``,
     ``entries`` -> ``entry``, ``switches`` -> ``switch``); other words unchanged."""
     lower = word.lower()
     if len(lower) > 3 and lower.endswith("ies"):
@@ -105,7 +105,7 @@ def _identifier(text: str) -> str:
 
 class Names:
     """Identifiers of one kind, each new one distinct from those given before
-    (``task``, ``task_2``, ...) and from ``reserved``."""
+    (``order``, ``order_2``, ...) and from ``reserved``."""
 
     def __init__(self, reserved: frozenset[str] = frozenset()) -> None:
         self._taken = {name.casefold() for name in reserved}
