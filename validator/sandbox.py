@@ -147,11 +147,12 @@ class Sandbox:
             if not session.footprint(invariant.query.text).reads & writes:
                 continue
             before = known.get(invariant.key)
+            held = before is None or not before.count  # nothing broke it before the check
             try:
-                if before is None or not before.count:
-                    rows = session.violations(invariant.query)
-                else:
+                if before is not None and before.count:
                     rows = _new(session.stream(invariant.query), before)
+                else:
+                    rows = session.violations(invariant.query)
             except CallError:
                 continue  # the invariant's own check says why it cannot run
             if rows.count:
@@ -159,12 +160,7 @@ class Sandbox:
                     Finding(
                         call.location,
                         f"invariant {invariant.key} ({invariant.title}) to hold after the call",
-                        f"{rows} breaking it"
-                        + (
-                            ""
-                            if before is None or not before.count
-                            else " that did not before the check"
-                        ),
+                        f"{rows} breaking it" + ("" if held else " that did not before the check"),
                         step,
                         warning=invariant.severity == "warn",
                         rows=rows,

@@ -241,6 +241,11 @@ def _balanced(text: str) -> bool:
 _NUMBER = re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
 
 
+def string(text: str) -> str:
+    """``text`` as an SQL string literal (quotes doubled)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def literal(sql: str) -> tuple[bool, str | int | float | None]:
     """``(True, value)`` when ``sql`` is a literal (string, number, NULL,
     TRUE/FALSE), else ``(False, None)``."""

@@ -369,7 +369,7 @@ def _show_default(default: LiteralDefault | ExpressionDefault) -> str:
     if value is None:
         return "none"
     if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
+        return sqltext.string(value)
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     return str(value)

@@ -51,11 +51,6 @@ def sql_name(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def sql_string(text: str) -> str:
-    """``text`` as an SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 def words(name: str) -> list[str]:
     """The ASCII words of ``name`` (``order_lines`` -> ``order``, ``lines``)."""
     found = []

@@ -27,7 +27,7 @@ from .. import schema_text, sqltext
 from ..errors import Location
 from ..model import Sql
 from ..session import CallError, Session
-from .naming import sql_name, sql_string
+from .naming import sql_name
 
 _RAISING = frozenset(("ABORT", "FAIL", "ROLLBACK"))
 _OLD, _NEW = "validator_old.v", "validator_new.v"
@@ -297,7 +297,7 @@ def _evaluate(
 ) -> frozenset[tuple[str, str]] | None:
     """The pairs of distinct states for which no condition holds (the moves no
     guard refuses), as SQLite evaluates the conditions; None if it cannot."""
-    values = ", ".join(f"({sql_string(state)})" for state in states)
+    values = ", ".join(f"({sqltext.string(state)})" for state in states)
     refused = " OR ".join(f"coalesce(({c}), 0)" for c in conditions)
     query = (
         f"WITH validator_states(v) AS (VALUES {values}) "

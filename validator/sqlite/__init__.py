@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from .. import files
+from .. import files, sqltext
 from ..errors import Location, SchemaError
 from ..session import DEFAULT_STEP_TIMEOUT, Watched
 from .classify import CORRUPT
@@ -248,7 +248,7 @@ def open_copied(
         if in_memory:
             connection.execute("PRAGMA temp_store = MEMORY")
         else:
-            connection.execute(f"PRAGMA temp_store_directory = {_literal(str(workdir))}")
+            connection.execute(f"PRAGMA temp_store_directory = {sqltext.string(str(workdir))}")
         if watch is not None:
             watch(_Checking(connection))  # a long check of a big file can still be stopped
         if in_memory:
@@ -309,7 +309,3 @@ def _session(
     if watch is not None:
         watch(session)
     return session
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

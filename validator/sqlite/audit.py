@@ -24,10 +24,6 @@ from ..session import (
 from .introspect import quote
 
 
-def literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def column(table: Table, name: str) -> str:
     """The quoted real name of ``name`` in ``table``."""
     found = table.column(name)
@@ -58,12 +54,12 @@ def queries(
     match rule:
         case InStates():
             value = column(table, rule.column)
-            states = ", ".join(literal(state) for state in rule.states)
+            states = ", ".join(sqltext.string(state) for state in rule.states)
             where = f"{value} IS NULL OR {value} NOT IN ({states})"
             return [("", f"SELECT {shown(value)} FROM {name} WHERE {where}")]
         case SetExactlyIn():
             state, value = column(table, rule.state_column), column(table, rule.column)
-            states = ", ".join(literal(s) for s in rule.states)
+            states = ", ".join(sqltext.string(s) for s in rule.states)
             where = f"coalesce({state} IN ({states}), 0) <> ({value} IS NOT NULL)"
             return [("", f"SELECT {shown(state, value)} FROM {name} WHERE {where}")]
         case NotBefore():

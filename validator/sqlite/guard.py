@@ -193,7 +193,7 @@ class Guard:
         try:
             if action in _SCHEMA_CHANGES:
                 self.schema_changes += 1
-            if self.footprint is not None and arg1 and action in _TRACKED:
+            if self.footprint is not None and arg1 and action in TABLE_ACCESS:
                 self.footprint.append((action, arg1))
             if self.access is not None and self.mode not in (None, "schema"):
                 _record(self.access, action, arg1, arg2, _trigger)
@@ -252,7 +252,7 @@ def refusal(mode: Mode, action: int, arg1: str | None, arg2: str | None) -> str 
     return None
 
 
-_TRACKED = frozenset(
+TABLE_ACCESS = frozenset(
     {sqlite3.SQLITE_READ, sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE}
 )
 

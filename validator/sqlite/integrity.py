@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from .. import sqltext
 from ..errors import Location, SchemaError
+from .guard import TABLE_ACCESS
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,9 @@ def check(connection: sqlite3.Connection, where: Location, reads: Reads | None) 
 
 
 def _quick_check(connection: sqlite3.Connection, where: Location, table: str | None) -> None:
-    pragma = "PRAGMA quick_check" if table is None else f"PRAGMA quick_check({_literal(table)})"
+    pragma = "PRAGMA quick_check"
+    if table is not None:
+        pragma += f"({sqltext.string(table)})"
     damage = [
         line
         for (line,) in connection.execute(pragma).fetchmany(100)
@@ -76,10 +79,7 @@ def _quick_check(connection: sqlite3.Connection, where: Location, table: str | N
         raise SchemaError.at(where, f"the database is corrupt: {reason}")
 
 
-_FOOTPRINT = frozenset(
-    {sqlite3.SQLITE_READ, sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE}
-)
-_HARMLESS = _FOOTPRINT | {
+_HARMLESS = TABLE_ACCESS | {
     sqlite3.SQLITE_SELECT,
     sqlite3.SQLITE_FUNCTION,
     sqlite3.SQLITE_RECURSIVE,
@@ -130,7 +130,7 @@ def _footprint(connection: sqlite3.Connection, statements: tuple[str, ...]) -> s
         if action not in _HARMLESS:
             allowed = False
             return sqlite3.SQLITE_DENY
-        if action in _FOOTPRINT and first is not None:
+        if action in TABLE_ACCESS and first is not None:
             seen.add(first.casefold())
         return sqlite3.SQLITE_OK
 
@@ -164,7 +164,3 @@ def _data_finding(line: str) -> bool:
     """Whether a ``quick_check`` line is about rows breaking a constraint (which the
     audit reports as findings) rather than damage to the file."""
     return line.startswith(("CHECK constraint failed", "NULL value in"))
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
