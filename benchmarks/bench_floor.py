@@ -19,12 +19,10 @@ from __future__ import annotations
 import collections
 import os
 import re
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = "spec/test_task_session.yaml"
@@ -35,48 +33,12 @@ PY = sys.executable
 Json = dict[str, Any]
 
 
-class Context(Protocol):
-    smoke: bool
-    work: Path
+def _run() -> Any:
+    """``benchmarks/run.py``, whose helpers this uses (imported when called: run.py
+    imports this module at its top)."""
+    import run
 
-    def repeats(self, full: int) -> int: ...
-
-
-def _seconds(argv: list[str]) -> float:
-    """Wall time of one run of ``argv`` from the repository root; it must exit 0."""
-    start = time.perf_counter()
-    done = subprocess.run(argv, cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True)
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        tail = (done.stderr or done.stdout).decode(errors="replace")[-2000:]
-        raise RuntimeError(f"{' '.join(argv)}: exit status {done.returncode}\n{tail}")
-    return elapsed
-
-
-def _interleave(
-    commands: dict[str, list[str]], repeat: int, warmup: bool
-) -> dict[str, list[float]]:
-    """Each command ``repeat`` times, round-robin (A B C A B C ...)."""
-    if warmup:
-        for argv in commands.values():
-            _seconds(argv)
-    times: dict[str, list[float]] = {name: [] for name in commands}
-    for _ in range(repeat):
-        for name, argv in commands.items():
-            times[name].append(_seconds(argv))
-    return times
-
-
-def _shown(argv: list[str]) -> str:
-    return " ".join("python" if part == PY else part for part in argv)
-
-
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms"
-
-
-def _line(label: str, value: str, note: str = "") -> None:
-    print(f"  {label:<44} {value:>14}  {note}".rstrip(), flush=True)
+    return run
 
 
 def capture(path: Path) -> Json:
@@ -102,76 +64,61 @@ def capture(path: Path) -> Json:
     }
 
 
-def importtime_top(argv: list[str], count: int = 12) -> list[Json]:
-    """The ``count`` largest cumulative imports of one ``-X importtime`` run of ``argv``."""
-    done = subprocess.run([PY, "-X", "importtime", *argv], cwd=ROOT, capture_output=True, text=True)
-    rows = []
-    for text in done.stderr.splitlines():
-        match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", text)
-        if match:
-            self_us, total_us, indent, name = match.groups()
-            rows.append(
-                {
-                    "module": name,
-                    "depth": len(indent) // 2,
-                    "self_us": int(self_us),
-                    "cumulative_us": int(total_us),
-                }
-            )
-    return sorted(rows, key=lambda row: row["cumulative_us"], reverse=True)[:count]
-
-
-def bench_floor(ctx: Context) -> Json:
+def bench_floor(ctx: Any) -> Json:
+    run = _run()
     repeat = ctx.repeats(21)
-    print(f"\n== floor  (interleaved, {repeat} repeats)", flush=True)
+    run.heading("floor", f"interleaved, {repeat} repeats")
     statements = ctx.work / "statements.sql"
     captured = capture(statements)
-    _line(
+    run.line(
         "statements a run sends",
         str(captured["statements"]),
         f"on {captured['connections']} connection(s); "
         + ", ".join(f"{kind} {n}" for kind, n in captured["by_kind"].items()),
     )
-    runs = {
-        "cli": [PY, "-m", "validator", SPEC],
-        "floor": [PY, FLOOR, str(statements)],
-    }
-    times = _interleave(runs, repeat, warmup=not ctx.smoke)
-    pairs = [a / b for a, b in zip(times["cli"], times["floor"], strict=True)]
-    medians = {name: statistics.median(found) for name, found in times.items()}
-    ratio = statistics.median(pairs)
-    met = ratio <= GOAL
-    _line(_shown(runs["cli"]), _ms(medians["cli"]))
-    _line(_shown([PY, FLOOR, "statements.sql"]), _ms(medians["floor"]))
-    _line("ratio cli/floor", f"{ratio:.2f}", f"goal <= {GOAL}: {'met' if met else 'MISSED'}")
+    cli = run.Command("cli", [PY, "-m", "validator", SPEC])
+    floor = run.Command("floor", [PY, FLOOR, str(statements)])
+    a, b = run.interleave(ctx, [cli, floor], repeat, warmup=True)
+    ratio = run.ratio(a, b)
+    met = ratio["median_of_pairs"] <= GOAL
+    floor_shown = f"python {FLOOR} statements.sql"
+    run.line(cli.shown, run.secs(run.median(a)))
+    run.line(floor_shown, run.secs(run.median(b)))
+    run.line(
+        "ratio cli/floor", f"{ratio['median_of_pairs']:.2f}", f"goal <= {GOAL}: {run.verdict(met)}"
+    )
 
-    imports = {
-        "empty": [PY, "-c", "pass"],
-        "yaml_sqlite3": [PY, "-c", "import yaml, sqlite3"],
-        "validator_cli": [PY, "-c", "import validator.cli"],
-    }
-    import_times = _interleave(imports, repeat, warmup=not ctx.smoke)
-    import_medians = {name: statistics.median(found) for name, found in import_times.items()}
+    imports = [
+        run.Command("empty", [PY, "-c", "pass"]),
+        run.Command("yaml_sqlite3", [PY, "-c", "import yaml, sqlite3"]),
+        run.Command("validator_cli", [PY, "-c", "import validator.cli"]),
+    ]
+    samples = run.interleave(ctx, imports, repeat, warmup=True)
+    import_medians = {c.label: run.median(found) for c, found in zip(imports, samples, strict=True)}
     empty = import_medians["empty"]
-    for name, argv in imports.items():
-        extra = import_medians[name] - empty
-        _line(_shown(argv), _ms(import_medians[name]), f"+{_ms(extra)} over an empty one")
-    top = importtime_top(["-m", "validator", SPEC])
+    for command in imports:
+        extra = import_medians[command.label] - empty
+        run.line(
+            command.shown, run.secs(import_medians[command.label]), f"+{run.secs(extra)} over empty"
+        )
+    top = run.importtime_top(["-m", "validator", SPEC], 12)
     for row in top:
-        _line(f"  import {'  ' * row['depth']}{row['module']}", _ms(row["cumulative_us"] / 1e6))
+        run.line(
+            f"  import {'  ' * row['depth']}{row['module']}", run.secs(row["cumulative_us"] / 1e6)
+        )
     return {
         "goal": f"cli/floor <= {GOAL}",
         "met": met,
         "repeat": repeat,
         "bytecode_cache": os.environ.get("PYTHONPYCACHEPREFIX", "(beside the sources)"),
         "commands": {
-            "cli": _shown(runs["cli"]),
-            "floor": _shown([PY, FLOOR, "statements.sql"]),
-            **{name: _shown(argv) for name, argv in imports.items()},
+            "cli": cli.shown,
+            "floor": floor_shown,
+            **{command.label: command.shown for command in imports},
         },
         "captured": captured,
-        "medians_s": medians,
-        "ratio": {"median_of_pairs": ratio, "of_medians": medians["cli"] / medians["floor"]},
+        "medians_s": {"cli": run.median(a), "floor": run.median(b)},
+        "ratio": ratio,
         "import_medians_s": import_medians,
         "import_over_empty_s": {n: t - empty for n, t in import_medians.items() if n != "empty"},
         "importtime_top": top,

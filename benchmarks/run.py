@@ -478,6 +478,25 @@ def make_database(path: Path, target: int) -> Json:
     return {"bytes": path.stat().st_size, "rows": counts}
 
 
+def importtime_top(argv: Sequence[str], count: int) -> list[Json]:
+    """The ``count`` largest cumulative imports of one ``python -X importtime ARGV`` run."""
+    done = subprocess.run([PY, "-X", "importtime", *argv], cwd=ROOT, capture_output=True, text=True)
+    rows: list[Json] = []
+    for text in done.stderr.splitlines():
+        match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", text)
+        if match:
+            self_us, total_us, indent, name = match.groups()
+            rows.append(
+                {
+                    "module": name,
+                    "depth": len(indent) // 2,
+                    "self_us": int(self_us),
+                    "cumulative_us": int(total_us),
+                }
+            )
+    return sorted(rows, key=lambda row: row["cumulative_us"], reverse=True)[:count]
+
+
 # -- the benchmarks ---------------------------------------------------------
 
 
@@ -498,23 +517,7 @@ def bench_startup(ctx: Context) -> Json:
     line(
         "ratio validator/floor", f"{ratios['median_of_pairs']:.2f}", f"goal <= 1.3: {verdict(met)}"
     )
-    profile = subprocess.run(
-        [PY, "-X", "importtime", *spec.argv[1:]], cwd=ROOT, capture_output=True, text=True
-    )
-    imports: list[Json] = []
-    for text in profile.stderr.splitlines():
-        match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", text)
-        if match:
-            self_us, total_us, indent, name = match.groups()
-            imports.append(
-                {
-                    "module": name,
-                    "depth": len(indent) // 2,
-                    "self_us": int(self_us),
-                    "cumulative_us": int(total_us),
-                }
-            )
-    top = sorted(imports, key=lambda row: row["cumulative_us"], reverse=True)[:10]
+    top = importtime_top(spec.argv[1:], 10)
     for row in top:
         line(f"  import {'  ' * row['depth']}{row['module']}", secs(row["cumulative_us"] / 1e6))
     return {
