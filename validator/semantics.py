@@ -190,32 +190,11 @@ class _Checker:
 
     def references(self, value: Any, path: Path_, bound: _Bound) -> Iterator[Problem]:
         """Every reference in ``value`` (at ``path``) that is malformed or names
-        nothing bound, located at the string that holds it."""
+        nothing bound, located at the string that holds it (located only when it
+        has a problem: most references are fine)."""
         for inner, text in templates.references(value):
-            # Located only when there is a problem: most references are fine.
-            shown = f"${{{templates.shorten(text, 80)}}}"
-            try:
-                parts = templates.split_reference(text)
-            except templates.TemplateError:
-                yield Problem(self.source.at((*path, *inner)), f"malformed reference {shown}")
-                continue
-            for part in parts[1:]:
-                problem = templates.index_problem(part)
-                if problem is not None:
-                    yield Problem(self.source.at((*path, *inner)), f"{shown}: {problem}")
-            head = parts[0]
-            if head in templates.GENERATORS:
-                if len(parts) > 1:
-                    yield Problem(
-                        self.source.at((*path, *inner)),
-                        f"{shown}: {head!r} is a generated value, it has no fields",
-                    )
-                continue
-            if head not in bound:
-                yield Problem(
-                    self.source.at((*path, *inner)),
-                    f"{shown}: {head!r} is not bound here (bound: {bound.listing()})",
-                )
+            for message in _reference_problems(text, bound):
+                yield Problem(self.source.at((*path, *inner)), message)
 
     # -- fixtures ---------------------------------------------------------
 
@@ -737,3 +716,23 @@ def _cyclic(graph: dict[str, list[str]]) -> set[str]:
                 iterators.append(iter(graph[child]))
                 bad.append(False)
     return {node for node, reaches in done.items() if reaches}
+
+
+def _reference_problems(text: str, bound: _Bound) -> Iterator[str]:
+    """What is wrong with the reference ``${text}`` where ``bound`` names are bound."""
+    shown = f"${{{templates.shorten(text, 80)}}}"
+    try:
+        parts = templates.split_reference(text)
+    except templates.TemplateError:
+        yield f"malformed reference {shown}"
+        return
+    for part in parts[1:]:
+        problem = templates.index_problem(part)
+        if problem is not None:
+            yield f"{shown}: {problem}"
+    head = parts[0]
+    if head in templates.GENERATORS:
+        if len(parts) > 1:
+            yield f"{shown}: {head!r} is a generated value, it has no fields"
+    elif head not in bound:
+        yield f"{shown}: {head!r} is not bound here (bound: {bound.listing()})"
